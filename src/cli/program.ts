@@ -1,0 +1,13 @@
+import { Command } from 'commander';
+import { registerMigrate } from './commands/migrate.js';
+
+/** Builds the `frugal` command tree. Each command module registers its own subcommands. */
+export function buildProgram(): Command {
+  const program = new Command()
+    .name('frugal')
+    .description('Cost-aware LLM batch job runner: the cheapest model that is good enough, never over budget.')
+    .version('0.1.0')
+    .showHelpAfterError('(run with --help for usage)');
+  registerMigrate(program);
+  return program;
+}

@@ -1,0 +1,66 @@
+import { drizzle, type NodePgDatabase } from 'drizzle-orm/node-postgres';
+import pg from 'pg';
+import { ServiceUnavailableError, redactUrl } from '../errors.js';
+import * as budget from './schema/budget.js';
+
+export const schema = { ...budget };
+export type Schema = typeof schema;
+export type Db = NodePgDatabase<Schema>;
+
+export interface DbHandle {
+  db: Db;
+  pool: pg.Pool;
+  close(): Promise<void>;
+}
+
+export interface OpenDbOptions {
+  /** Pool size. Default 10. */
+  max?: number;
+  /** Application name shown in `pg_stat_activity`. Default `frugal`. */
+  applicationName?: string;
+}
+
+/**
+ * Opens a pool and checks it with one query, so an unreachable or missing database fails here
+ * with a one-line error instead of on the first job.
+ */
+export async function openDb(url: string, options: OpenDbOptions = {}): Promise<DbHandle> {
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: options.max ?? 10,
+    application_name: options.applicationName ?? 'frugal',
+    connectionTimeoutMillis: 5_000,
+  });
+  // An idle client that loses its connection emits 'error' on the pool; without a listener
+  // that would crash the process. The next query gets a fresh connection.
+  pool.on('error', () => {});
+  try {
+    await pool.query('select 1');
+  } catch (error) {
+    await pool.end().catch(() => {});
+    throw describePgError(error, url);
+  }
+  const db = drizzle(pool, { schema });
+  return { db, pool, close: () => pool.end() };
+}
+
+/** Turns a pg connection failure into an error naming the server and the fix. */
+export function describePgError(error: unknown, url: string): Error {
+  const code = (error as { code?: string }).code;
+  const where = redactUrl(url);
+  if (code === '3D000') {
+    return new ServiceUnavailableError('postgres', `Postgres database in ${where} does not exist`, 'run `frugal migrate` to create it', error);
+  }
+  if (code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === 'EAI_AGAIN' || code === 'ETIMEDOUT' || /timeout/i.test(String((error as Error).message))) {
+    return new ServiceUnavailableError(
+      'postgres',
+      `cannot reach Postgres at ${where} (${code ?? 'timeout'})`,
+      'start Postgres (docker compose up -d postgres) or set DATABASE_URL to a reachable server',
+      error,
+    );
+  }
+  if (code === '28P01' || code === '28000') {
+    return new ServiceUnavailableError('postgres', `Postgres at ${where} rejected the credentials`, 'fix the user or password in DATABASE_URL', error);
+  }
+  return error instanceof Error ? error : new Error(String(error));
+}

@@ -1,0 +1,29 @@
+import { describe, expect, it } from 'vitest';
+import { InputError } from '../../src/errors.js';
+import { formatDollars, parseDollars } from '../../src/pricing/money.js';
+
+describe('money', () => {
+  it('parses dollar text into exact micro-dollars without floating point', () => {
+    expect(parseDollars('25')).toBe(25_000_000);
+    expect(parseDollars('$1,250.75')).toBe(1_250_750_000);
+    expect(parseDollars('0.000125')).toBe(125);
+    expect(parseDollars('0.1')).toBe(100_000);
+  });
+
+  it('rejects negative, non-numeric and over-precise amounts with a fix', () => {
+    for (const bad of ['-5', 'ten', '1.0000001', '', '1e3']) {
+      expect(() => parseDollars(bad, '--limit')).toThrow(InputError);
+    }
+    expect(() => parseDollars('-5', '--limit')).toThrow(/--limit "-5" is not a dollar amount/);
+  });
+
+  it('shows cents, and sub-cent amounts precisely', () => {
+    expect(formatDollars(25_000_000)).toBe('$25.00');
+    expect(formatDollars(1_234_567_890)).toBe('$1,234.57');
+    expect(formatDollars(125)).toBe('$0.000125');
+    expect(formatDollars(5_000)).toBe('$0.005');
+    expect(formatDollars(0)).toBe('$0.00');
+    expect(formatDollars(9_995_000)).toBe('$10.00');
+    expect(formatDollars(-2_500_000)).toBe('-$2.50');
+  });
+});
