@@ -1,0 +1,52 @@
+import type { ProviderId, Usage } from '../pricing/types.js';
+
+/** A JSON Schema object (draft 2020-12 subset the vendors accept). */
+export type JsonSchema = { [key: string]: unknown };
+
+export interface ChatMessage {
+  role: 'user' | 'assistant';
+  content: string;
+}
+
+/** One chat-style request, the same for every provider. */
+export interface ChatRequest {
+  /** The provider's own model id (`llama-3.1-8b-instant`, `gpt-4o-mini`, …). */
+  model: string;
+  system?: string;
+  messages: ChatMessage[];
+  maxOutputTokens: number;
+  temperature?: number;
+  /**
+   * When set, the answer must be a JSON object following `schema`; it travels in the vendor's
+   * native structured-output mechanism.
+   */
+  output?: { name: string; schema: JsonSchema };
+  /** Abort after this many milliseconds (a timeout error). */
+  timeoutMs?: number;
+  signal?: AbortSignal;
+}
+
+export type FinishReason = 'stop' | 'length' | 'content-filter' | 'tool-calls' | 'error' | 'other';
+
+export interface ChatResponse {
+  /** The answer text (for structured requests, the JSON text). */
+  text: string;
+  /** The parsed object for structured requests; undefined if the answer did not parse as JSON. */
+  object?: unknown;
+  usage: Usage;
+  /**
+   * True when the provider's usage was missing or malformed and `usage` was estimated with the
+   * pricing module's estimator (never silently zero).
+   */
+  usageEstimated: boolean;
+  finishReason: FinishReason;
+  /** The model id the provider says answered. */
+  modelId: string;
+  latencyMs: number;
+}
+
+/** One adapter per provider SDK. */
+export interface Provider {
+  readonly id: ProviderId;
+  chat(request: ChatRequest): Promise<ChatResponse>;
+}
