@@ -2,8 +2,9 @@ import { drizzle, type NodePgDatabase } from 'drizzle-orm/node-postgres';
 import pg from 'pg';
 import { ServiceUnavailableError, redactUrl } from '../errors.js';
 import * as budget from './schema/budget.js';
+import * as jobs from './schema/jobs.js';
 
-export const schema = { ...budget };
+export const schema = { ...budget, ...jobs };
 export type Schema = typeof schema;
 export type Db = NodePgDatabase<Schema>;
 
