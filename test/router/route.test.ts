@@ -1,0 +1,86 @@
+import { describe, expect, it } from 'vitest';
+import type { Kind, ProviderId, Rating } from '../../src/pricing/types.js';
+import { route, type RouteRequest, type RoutableModel } from '../../src/router/route.js';
+
+function model(id: string, provider: ProviderId, rating: Rating, contextWindow = 100_000, latencyMs = 500): RoutableModel {
+  const ratings = { summarize: rating, extract: rating, classify: rating, report: rating } satisfies Record<Kind, Rating>;
+  return { id, provider, contextWindow, ratings, latencyMs };
+}
+
+const models = {
+  small: model('small', 'groq', 'basic'),
+  mid: model('mid', 'groq', 'standard'),
+  mini: model('mini', 'openai', 'advanced'),
+  haiku: model('haiku', 'anthropic', 'premium'),
+  local: model('local', 'local', 'basic'),
+};
+
+function request(overrides: Partial<RouteRequest> = {}): RouteRequest {
+  const costs: Record<string, [number, number]> = { small: [10, 20], mid: [100, 200], mini: [150, 300], haiku: [800, 1_600], local: [0, 0] };
+  return {
+    kind: 'summarize',
+    tier: 'standard',
+    private: false,
+    candidates: Object.values(models).map((m) => ({
+      model: m,
+      estimate: { maxInputTokens: 1_000, maxOutputTokens: 200, expectedCostMicros: costs[m.id]![0], maxCostMicros: costs[m.id]![1] },
+    })),
+    providerUnavailable: () => undefined,
+    budgetRoomMicros: undefined,
+    ...overrides,
+  };
+}
+
+describe('the router', () => {
+  it('picks the cheapest model that meets the tier and says why the others lost', () => {
+    const result = route(request());
+    expect(result.modelId).toBe('mid');
+    const lost = Object.fromEntries(result.candidates.map((c) => [c.modelId, c.lost]));
+    expect(lost.small).toMatch(/rated basic for summarize, below the standard tier/);
+    expect(lost.local).toMatch(/below the standard tier/);
+    expect(lost.mini).toMatch(/expected cost .* above the chosen/);
+    expect(lost.mid).toBeUndefined();
+  });
+
+  it('skips models whose window cannot hold input plus output', () => {
+    const candidates = request().candidates.map((c) => (c.model.id === 'mid' ? { ...c, model: { ...c.model, contextWindow: 1_100 } } : c));
+    const result = route(request({ candidates }));
+    expect(result.modelId).toBe('mini');
+    expect(result.candidates.find((c) => c.modelId === 'mid')?.lost).toBe('needs 1200 tokens, window is 1100');
+  });
+
+  it('falls back when a provider is cooling down', () => {
+    const result = route(request({ providerUnavailable: (p) => (p === 'groq' ? 'groq is cooling down' : undefined) }));
+    expect(result.modelId).toBe('mini');
+  });
+
+  it('sends a private job only to a self-hosted model', () => {
+    expect(route(request({ private: true, tier: 'basic' })).modelId).toBe('local');
+    const none = route(request({ private: true, tier: 'standard' }));
+    expect(none.modelId).toBeUndefined();
+    expect(none.blockedByBudget).toBe(false);
+    expect(none.candidates.find((c) => c.modelId === 'mini')?.lost).toMatch(/private job/);
+  });
+
+  it('chooses the cheapest model whose maximum cost fits the hard budgets, and reports a budget block', () => {
+    expect(route(request({ budgetRoomMicros: 150 })).modelId).toBeUndefined();
+    expect(route(request({ budgetRoomMicros: 150 })).blockedByBudget).toBe(true);
+    expect(route(request({ budgetRoomMicros: 250, tier: 'advanced' })).blockedByBudget).toBe(true);
+    expect(route(request({ budgetRoomMicros: 300, tier: 'advanced' })).modelId).toBe('mini');
+  });
+
+  it('escalates above the rating of a model whose answer failed the check', () => {
+    const result = route(request({ failedModels: [{ modelId: 'mid', rating: 'standard' }] }));
+    expect(result.modelId).toBe('mini');
+    const again = route(request({ failedModels: [{ modelId: 'mid', rating: 'standard' }, { modelId: 'mini', rating: 'advanced' }] }));
+    expect(again.modelId).toBe('haiku');
+  });
+
+  it('breaks a cost tie with the lower-latency model', () => {
+    const candidates = [
+      { model: model('slow', 'groq', 'standard', 100_000, 900), estimate: { maxInputTokens: 10, maxOutputTokens: 10, expectedCostMicros: 5, maxCostMicros: 9 } },
+      { model: model('fast', 'openai', 'standard', 100_000, 300), estimate: { maxInputTokens: 10, maxOutputTokens: 10, expectedCostMicros: 5, maxCostMicros: 9 } },
+    ];
+    expect(route(request({ candidates })).modelId).toBe('fast');
+  });
+});
