@@ -9,6 +9,10 @@ export interface IntakeJobData {
   spec: JobSpec;
   /** The job whose answer this job's result completes (chunk and combine jobs of a long document). */
   parentId?: string;
+  /** A combining parent: the reduce level whose children it waits for. */
+  level?: number;
+  /** Set while the job waits for budget: the budget that blocked it. */
+  waitingForBudget?: string;
 }
 
 /** Result a completed intake job returns to BullMQ (parents read their children's). */

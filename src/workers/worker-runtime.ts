@@ -1,0 +1,48 @@
+import type { Queue } from 'bullmq';
+import type { BudgetLedger } from '../budget/budget-ledger.js';
+import type { Db } from '../db/client.js';
+import type { Logger } from '../log.js';
+import type { CalibrationStore } from '../pricing/calibration-store.js';
+import type { Catalog } from '../pricing/catalog.js';
+import type { ProviderRegistry } from '../providers/create-providers.js';
+import type { IntakeJobData, IntakeJobResult } from '../queue/queues.js';
+import type { JobRecords } from './job-records.js';
+import type { ObservationRecorder } from './observation-recorder.js';
+import type { ProviderHealth } from './provider-health.js';
+import type { ProviderLimiter } from './provider-limiter.js';
+import type { ResultStore } from './result-store.js';
+
+/** Tunables of the job pipeline. */
+export interface PipelineOptions {
+  /** Provider calls one attempt may make (a cascade escalates within the attempt). Default 4. */
+  maxCallsPerAttempt?: number;
+  /**
+   * Largest piece of a long document summarized in one call, in tokens (cl100k_base). The
+   * effective size is also capped by the largest window a qualified model offers. Default 12,000.
+   */
+  chunkTokens?: number;
+  /** Time limit of one provider call. Default: the provider registry's (120 s). */
+  callTimeoutMs?: number;
+  /**
+   * Budget accounting (reserve and settle). Always on in production; the benchmark switches it
+   * off to measure its cost. Default true.
+   */
+  accounting?: boolean;
+}
+
+/** Everything the pipeline talks to, built once per worker process. */
+export interface WorkerRuntime {
+  db: Db;
+  catalog: Catalog;
+  calibration: CalibrationStore;
+  providers: ProviderRegistry;
+  health: ProviderHealth;
+  limiter: ProviderLimiter;
+  ledger: BudgetLedger;
+  results: ResultStore;
+  observations: ObservationRecorder;
+  records: JobRecords;
+  queue: Queue<IntakeJobData, IntakeJobResult>;
+  log: Logger;
+  options: Required<Omit<PipelineOptions, 'callTimeoutMs'>> & { callTimeoutMs: number | undefined };
+}
