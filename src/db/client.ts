@@ -3,8 +3,9 @@ import pg from 'pg';
 import { ServiceUnavailableError, redactUrl } from '../errors.js';
 import * as budget from './schema/budget.js';
 import * as jobs from './schema/jobs.js';
+import * as pricing from './schema/pricing.js';
 
-export const schema = { ...budget, ...jobs };
+export const schema = { ...budget, ...jobs, ...pricing };
 export type Schema = typeof schema;
 export type Db = NodePgDatabase<Schema>;
 

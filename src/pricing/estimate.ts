@@ -1,0 +1,85 @@
+import { InputError } from '../errors.js';
+import { NO_CALIBRATION, type Calibration } from './calibration.js';
+import type { CatalogModel } from './catalog-model.js';
+import { callCostMicros } from './cost-micros.js';
+import { countRequestTokens, type EstimateRequest } from './count-request-tokens.js';
+import { scaleTokens } from './tokenizer-for.js';
+import type { Kind } from './types.js';
+
+/** What one call of a job on one model will cost at most and most likely. */
+export interface Estimate {
+  /** tiktoken count in the model's catalog encoding, before correction; feed it to recordObservation. */
+  rawInputTokens: number;
+  /** Expected provider input tokens (calibrated expected ratio). */
+  inputTokens: number;
+  /** Upper bound of provider input tokens (calibrated safe ratio). */
+  maxInputTokens: number;
+  /** min(job cap, model max output): also the `maxOutputTokens` to send with the call. */
+  maxOutputTokens: number;
+  expectedOutputTokens: number;
+  /** Cost of maxInputTokens + maxOutputTokens: what to reserve. */
+  maxCostMicros: number;
+  /** Cost of inputTokens + expectedOutputTokens: what to route on. */
+  expectedCostMicros: number;
+  /** maxInputTokens + maxOutputTokens fit the model's context window. */
+  fitsWindow: boolean;
+}
+
+/**
+ * Conservative tokens per English word for caps given in words: typical English runs about
+ * 1.3 tokens per word in cl100k_base/o200k_base; 2 also covers Claude's larger counts (×1.5),
+ * code, numbers and most European languages.
+ */
+export const TOKENS_PER_WORD = 2;
+
+/**
+ * Share of the output cap a call of each kind is expected to use, in percent, until the ledger
+ * holds enough settled calls of that kind on that model: labels are short, summaries and
+ * reports run long.
+ */
+export const DEFAULT_OUTPUT_PERCENT: Readonly<Record<Kind, number>> = { summarize: 60, extract: 50, classify: 25, report: 70 };
+
+/**
+ * Estimates one call of `request` on `model`. The request's text is tokenized once per
+ * encoding and remembered on the request object, so estimating every candidate model costs one
+ * or two tokenizations in all; the rest is integer arithmetic and map lookups (no queries).
+ */
+export function estimate(request: EstimateRequest, model: CatalogModel, calibration: Calibration = NO_CALIBRATION): Estimate {
+  const rawInputTokens = countRequestTokens(request, model.tokenizer.encoding);
+  const ratios = calibration.inputRatios(model);
+  const inputTokens = scaleTokens(rawInputTokens, ratios.expectedRatio);
+  const maxInputTokens = scaleTokens(rawInputTokens, ratios.safeRatio);
+
+  const cap = outputCap(request);
+  const maxOutputTokens = cap === undefined || cap > model.maxOutputTokens ? model.maxOutputTokens : cap;
+  const learned = calibration.expectedOutputTokens(request.kind, model.id);
+  const guess = learned ?? Math.ceil((maxOutputTokens * DEFAULT_OUTPUT_PERCENT[request.kind]) / 100);
+  const expectedOutputTokens = guess > maxOutputTokens ? maxOutputTokens : guess;
+
+  return {
+    rawInputTokens,
+    inputTokens,
+    maxInputTokens,
+    maxOutputTokens,
+    expectedOutputTokens,
+    maxCostMicros: callCostMicros(model, maxInputTokens, 0, maxOutputTokens),
+    expectedCostMicros: callCostMicros(model, inputTokens, 0, expectedOutputTokens),
+    fitsWindow: maxInputTokens + maxOutputTokens <= model.contextWindow,
+  };
+}
+
+/** The job's own output cap in tokens (the smaller when both forms are given), if it has one. */
+export function outputCap(request: Pick<EstimateRequest, 'maxOutputTokens' | 'maxWords'>): number | undefined {
+  checkCap(request.maxOutputTokens, 'maxOutputTokens');
+  checkCap(request.maxWords, 'maxWords');
+  const fromWords = request.maxWords === undefined ? undefined : Math.ceil(request.maxWords * TOKENS_PER_WORD);
+  if (request.maxOutputTokens === undefined) return fromWords;
+  if (fromWords === undefined) return request.maxOutputTokens;
+  return fromWords < request.maxOutputTokens ? fromWords : request.maxOutputTokens;
+}
+
+function checkCap(value: number | undefined, name: string): void {
+  if (value !== undefined && !(Number.isSafeInteger(value) && value > 0)) {
+    throw new InputError(`${name} must be a positive whole number (got ${value})`, `give the job a ${name} of 1 or more, or leave it out`);
+  }
+}
