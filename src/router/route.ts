@@ -1,23 +1,12 @@
+import type { CatalogModel } from '../pricing/catalog-model.js';
+import type { Estimate } from '../pricing/estimate.js';
 import { RATINGS, ratingMeetsTier, type Kind, type ProviderId, type Rating, type Tier } from '../pricing/types.js';
 
 /** What the router needs to know of a catalog model. */
-export interface RoutableModel {
-  id: string;
-  provider: ProviderId;
-  contextWindow: number;
-  ratings: Record<Kind, Rating>;
-  /** Typical latency, for breaking cost ties. */
-  latencyMs: number;
-}
+export type RoutableModel = Pick<CatalogModel, 'id' | 'provider' | 'contextWindow' | 'ratings' | 'typicalLatencyMs'>;
 
-/** The pricing module's estimate of one call on one model. */
-export interface CandidateEstimate {
-  /** Input tokens at the safe upper bound, plus the output cap: what must fit the window. */
-  maxInputTokens: number;
-  maxOutputTokens: number;
-  expectedCostMicros: number;
-  maxCostMicros: number;
-}
+/** What the router needs of the pricing module's estimate of one call on one model. */
+export type CandidateEstimate = Pick<Estimate, 'maxInputTokens' | 'maxOutputTokens' | 'expectedCostMicros' | 'maxCostMicros'>;
 
 export interface RouteRequest {
   kind: Kind;
@@ -75,7 +64,7 @@ export function route(request: RouteRequest): Route {
       provider: model.provider,
       expectedCostMicros: estimate.expectedCostMicros,
       maxCostMicros: estimate.maxCostMicros,
-      latencyMs: model.latencyMs,
+      latencyMs: model.typicalLatencyMs,
     };
     const lost = disqualify(request, model, estimate, bar);
     verdicts.push(lost === undefined ? verdict : { ...verdict, lost });

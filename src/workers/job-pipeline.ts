@@ -95,7 +95,7 @@ export class JobPipeline {
       for (const model of rt.catalog.list()) {
         const e = estimate(request, model, rt.calibration);
         estimates.set(model.id, e);
-        candidates.push({ model: toRoutable(model), estimate: e });
+        candidates.push({ model, estimate: e });
       }
       const routeRequest: RouteRequest = {
         kind: spec.kind,
@@ -206,7 +206,7 @@ export class JobPipeline {
   }
 
   /** What to do when the router found no model: wait (budget, provider health), chunk, or fail. */
-  private async noModel(job: IntakeJob, token: string | undefined, spec: JobSpec, request: RouteRequest, state: AttemptState): Promise<never> {
+  private async noModel(job: IntakeJob, token: string | undefined, spec: JobSpec, request: RouteRequest, state: AttemptState): Promise<IntakeJobResult> {
     const decision = state.route!;
     // The router only sees a budget limit after a refusal taught it the room left.
     if (decision.blockedByBudget && state.lastRefusal) return this.waitForBudget(job, token, spec, state.lastRefusal, decision);
@@ -358,8 +358,4 @@ function toEstimateRequest(spec: JobSpec, prompt: Prompt): EstimateRequest {
     ...(prompt.output ? { schema: prompt.output.schema } : {}),
     ...('maxWords' in prompt.outputCap ? { maxWords: prompt.outputCap.maxWords } : { maxOutputTokens: prompt.outputCap.maxTokens }),
   };
-}
-
-function toRoutable(model: CatalogModel) {
-  return { id: model.id, provider: model.provider, contextWindow: model.contextWindow, ratings: model.ratings, latencyMs: model.typicalLatencyMs };
 }

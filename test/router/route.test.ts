@@ -4,7 +4,7 @@ import { route, type RouteRequest, type RoutableModel } from '../../src/router/r
 
 function model(id: string, provider: ProviderId, rating: Rating, contextWindow = 100_000, latencyMs = 500): RoutableModel {
   const ratings = { summarize: rating, extract: rating, classify: rating, report: rating } satisfies Record<Kind, Rating>;
-  return { id, provider, contextWindow, ratings, latencyMs };
+  return { id, provider, contextWindow, ratings, typicalLatencyMs: latencyMs };
 }
 
 const models = {
