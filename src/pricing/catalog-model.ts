@@ -26,10 +26,15 @@ export interface LongContextPrices {
 
 /** A provider's published limits for one model on the account tier frugal assumes; absent = none. */
 export interface RateLimits {
-  /** Requests per minute. */
+  /** Requests per window (per minute unless `windowSeconds` says otherwise). */
   rpm?: number;
-  /** Tokens per minute (input tokens where the vendor limits input and output separately). */
+  /** Tokens per window (input tokens where the vendor limits input and output separately). */
   tpm?: number;
+  /**
+   * Length of the window `rpm` and `tpm` are counted over. Default 60: vendors publish per-minute
+   * limits. Tests and the rate-limit benchmark shorten it to match a simulator's window.
+   */
+  windowSeconds?: number;
 }
 
 /** One entry of the catalog. Money is integer micro-dollars per million tokens. */

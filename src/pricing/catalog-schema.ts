@@ -16,6 +16,7 @@ const DATE = /^\d{4}-\d{2}-\d{2}$/;
 
 const micros = z.number().int().min(0);
 const positiveInt = z.number().int().min(1);
+const positiveNumber = z.number().positive();
 const ratio = z.number().min(0.1).max(10);
 const rating = z.enum(RATINGS);
 
@@ -72,7 +73,9 @@ export const modelOverrideSchema = z
     contextWindow: positiveInt.optional(),
     maxOutputTokens: positiveInt.optional(),
     tokenizer: z.strictObject({ encoding: z.enum(ENCODINGS).optional(), expectedRatio: ratio.optional(), safeRatio: ratio.optional() }).optional(),
-    rateLimits: z.strictObject({ rpm: positiveInt.nullable().optional(), tpm: positiveInt.nullable().optional() }).optional(),
+    rateLimits: z
+      .strictObject({ rpm: positiveInt.nullable().optional(), tpm: positiveInt.nullable().optional(), windowSeconds: positiveNumber.nullable().optional() })
+      .optional(),
     ratings: z.partialRecord(z.enum(KINDS), rating).optional(),
     typicalLatencyMs: z.number().int().min(0).optional(),
     source: z.string().min(1).optional(),
@@ -108,7 +111,7 @@ export const catalogModelSchema = z
     contextWindow: positiveInt,
     maxOutputTokens: positiveInt,
     tokenizer: z.strictObject({ encoding: z.enum(ENCODINGS), expectedRatio: ratio, safeRatio: ratio }),
-    rateLimits: z.strictObject({ rpm: positiveInt.optional(), tpm: positiveInt.optional() }),
+    rateLimits: z.strictObject({ rpm: positiveInt.optional(), tpm: positiveInt.optional(), windowSeconds: positiveNumber.optional() }),
     ratings: z.strictObject({ summarize: rating, extract: rating, classify: rating, report: rating }),
     typicalLatencyMs: z.number().int().min(0),
     source: z.string().min(1),

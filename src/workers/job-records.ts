@@ -57,6 +57,12 @@ export class JobRecords {
       .where(and(eq(jobs.jobId, jobId), eq(jobs.status, 'waiting_budget')));
   }
 
+  /** How many jobs are waiting for budget now. */
+  async countWaiting(): Promise<number> {
+    const [row] = await this.db.select({ n: sql<number>`count(*)::int` }).from(jobs).where(eq(jobs.status, 'waiting_budget'));
+    return row?.n ?? 0;
+  }
+
   /**
    * Moves the delayed jobs waiting on `budget` (or on any budget) back to the queue, so they try
    * again now. Called when a budget's limit is raised, and when a worker starts.

@@ -1,0 +1,187 @@
+import { Worker, type Job } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { BudgetLedger, type BudgetLedgerOptions } from '../budget/budget-ledger.js';
+import { ANY_BUDGET, onBudgetChanged } from '../budget/on-budget-changed.js';
+import type { Config } from '../config.js';
+import { openDb, type DbHandle } from '../db/client.js';
+import { log as defaultLog, type Logger } from '../log.js';
+import { loadCalibration } from '../pricing/calibration-store.js';
+import type { Catalog } from '../pricing/catalog.js';
+import { estimateUsageFor } from '../pricing/estimate-usage.js';
+import { loadCatalog } from '../pricing/load-catalog.js';
+import { freeEncoders } from '../pricing/tokenizer.js';
+import { createProviders } from '../providers/create-providers.js';
+import { INTAKE_QUEUE, createIntakeQueue, type IntakeJobData, type IntakeJobResult } from '../queue/queues.js';
+import { connectRedis } from '../queue/redis.js';
+import { JobPipeline } from './job-pipeline.js';
+import { JobRecords } from './job-records.js';
+import { ObservationRecorder } from './observation-recorder.js';
+import { ProviderHealth, type ProviderHealthOptions } from './provider-health.js';
+import { ProviderLimiter } from './provider-limiter.js';
+import { ResultStore } from './result-store.js';
+import type { PipelineOptions, WorkerRuntime } from './worker-runtime.js';
+
+export interface FrugalWorkerOptions extends PipelineOptions {
+  /** Jobs one process works on at once (they mostly wait on providers). Default 50. */
+  concurrency?: number;
+  /** How long a graceful shutdown waits for running jobs before abandoning them. Default 30,000 ms. */
+  shutdownTimeoutMs?: number;
+  /**
+   * Age after which an unsettled reservation is taken to belong to a dead worker and closed as
+   * spent. Must exceed the longest call. Default 10 minutes.
+   */
+  staleReservationMs?: number;
+  /** How often this process looks for stale reservations. Default 60,000 ms. */
+  staleCheckMs?: number;
+  /** Budget ledger tuning (group commit). */
+  ledger?: BudgetLedgerOptions;
+  health?: ProviderHealthOptions;
+  /** Use this catalog instead of loading one from the configuration. */
+  catalog?: Catalog;
+  logger?: Logger;
+}
+
+/**
+ * One worker process's share of the intake queue: a BullMQ worker running every job through the
+ * pipeline, plus what the pipeline needs around it (budget wake-ups, stale reservation clean-up,
+ * graceful shutdown). Start as many as you like, on as many machines as you like.
+ */
+export class FrugalWorker {
+  private closing: Promise<void> | undefined;
+  private readonly timers: NodeJS.Timeout[] = [];
+
+  private constructor(
+    readonly runtime: WorkerRuntime,
+    private readonly worker: Worker<IntakeJobData, IntakeJobResult>,
+    private readonly resources: { dbHandle: DbHandle; redis: Redis; stopListening: () => Promise<void> },
+    private readonly options: FrugalWorkerOptions,
+  ) {}
+
+  static async start(config: Config, options: FrugalWorkerOptions = {}): Promise<FrugalWorker> {
+    const log = options.logger ?? defaultLog;
+    const dbHandle = await openDb(config.databaseUrl, { max: 12, applicationName: 'frugal-worker' });
+    const redis = await connectRedis(config.redisUrl, { role: 'worker' });
+    const catalog = options.catalog ?? loadCatalog(config);
+    const calibration = await loadCalibration(dbHandle.db);
+    const providers = createProviders(config, { estimateUsage: estimateUsageFor(catalog), logger: log });
+    const health = new ProviderHealth(redis, config.queuePrefix, options.health);
+    await health.start();
+    const limiter = new ProviderLimiter(redis, config.queuePrefix, (modelId) => {
+      const limits = catalog.get(modelId)?.rateLimits;
+      if (!limits || (limits.rpm === undefined && limits.tpm === undefined)) return undefined;
+      return { requests: limits.rpm ?? Number.MAX_SAFE_INTEGER, tokens: limits.tpm ?? Number.MAX_SAFE_INTEGER, windowMs: (limits.windowSeconds ?? 60) * 1000 };
+    });
+    const queue = createIntakeQueue(redis, config.queuePrefix);
+    const ledger = new BudgetLedger(dbHandle.pool, { ...options.ledger, logger: log });
+    const records = new JobRecords(dbHandle.db, queue, log);
+    const runtime: WorkerRuntime = {
+      db: dbHandle.db,
+      catalog,
+      calibration,
+      providers,
+      health,
+      limiter,
+      ledger,
+      results: new ResultStore(dbHandle.db),
+      observations: new ObservationRecorder(dbHandle.db),
+      records,
+      queue,
+      log,
+      options: {
+        maxCallsPerAttempt: options.maxCallsPerAttempt ?? 4,
+        chunkTokens: options.chunkTokens ?? 12_000,
+        accounting: options.accounting ?? true,
+        callTimeoutMs: options.callTimeoutMs,
+      },
+    };
+    const pipeline = new JobPipeline(runtime);
+    const worker = new Worker<IntakeJobData, IntakeJobResult>(INTAKE_QUEUE, (job, token) => pipeline.process(job, token), {
+      connection: redis,
+      prefix: config.queuePrefix,
+      concurrency: options.concurrency ?? 50,
+      autorun: false,
+    });
+    worker.on('error', (error) => log.error({ err: error.message }, 'worker error'));
+    worker.on('failed', (job, error) => void recordFinalFailure(runtime, job, error));
+
+    const stopListening = await onBudgetChanged(config.databaseUrl, (budget) => {
+      records.wake(budget === ANY_BUDGET ? undefined : budget).catch((error: unknown) => log.warn({ err: String(error) }, 'waking jobs failed'));
+    });
+    const self = new FrugalWorker(runtime, worker, { dbHandle, redis, stopListening }, options);
+    // Jobs may have waited for budget while no worker ran; let them look again.
+    await records.wake();
+    self.startStaleCheck();
+    void worker.run();
+    await worker.waitUntilReady();
+    return self;
+  }
+
+  /** Resolves when nothing is left that can run now: jobs waiting for budget don't count. */
+  async untilEmpty(options: { pollMs?: number } = {}): Promise<{ waitingForBudget: number }> {
+    const { queue } = this.runtime;
+    for (;;) {
+      const counts = await queue.getJobCounts('waiting', 'active', 'prioritized', 'delayed', 'waiting-children');
+      const waitingForBudget = await this.runtime.records.countWaiting();
+      const runnable = (counts.waiting ?? 0) + (counts.active ?? 0) + (counts.prioritized ?? 0) + (counts['waiting-children'] ?? 0) + Math.max(0, (counts.delayed ?? 0) - waitingForBudget);
+      if (runnable === 0) return { waitingForBudget };
+      await new Promise((resolve) => setTimeout(resolve, options.pollMs ?? 200));
+    }
+  }
+
+  /**
+   * Stops taking jobs, lets running ones finish (up to `shutdownTimeoutMs`), writes what is
+   * pending and closes connections. A job abandoned at the deadline is picked up by another
+   * worker through BullMQ's stalled-job recovery; its reservation is closed as spent later.
+   */
+  close(): Promise<void> {
+    this.closing ??= this.shutdown();
+    return this.closing;
+  }
+
+  private async shutdown(): Promise<void> {
+    for (const timer of this.timers) clearInterval(timer);
+    const deadline = this.options.shutdownTimeoutMs ?? 30_000;
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<'timeout'>((resolve) => {
+      timer = setTimeout(() => resolve('timeout'), deadline);
+    });
+    const outcome = await Promise.race([this.worker.close().then(() => 'closed' as const), timedOut]);
+    clearTimeout(timer);
+    if (outcome === 'timeout') {
+      this.runtime.log.warn({ deadlineMs: deadline }, 'shutdown deadline passed; abandoning running jobs to stalled-job recovery');
+      await this.worker.close(true).catch(() => {});
+    }
+    const { runtime } = this;
+    await runtime.ledger.drain();
+    await runtime.results.drain();
+    await runtime.observations.drain();
+    runtime.health.stop();
+    runtime.calibration.stop();
+    await this.resources.stopListening().catch(() => {});
+    await runtime.queue.close().catch(() => {});
+    await this.resources.redis.quit().catch(() => this.resources.redis.disconnect());
+    await this.resources.dbHandle.close().catch(() => {});
+    freeEncoders();
+  }
+
+  private startStaleCheck(): void {
+    const olderThan = this.options.staleReservationMs ?? 600_000;
+    const every = this.options.staleCheckMs ?? 60_000;
+    const timer = setInterval(() => {
+      this.runtime.ledger.closeStale(olderThan).catch((error: unknown) => this.runtime.log.warn({ err: String(error) }, 'closing stale reservations failed'));
+    }, every);
+    timer.unref();
+    this.timers.push(timer);
+  }
+}
+
+/** A job that used its last attempt is recorded as failed in Postgres. */
+async function recordFinalFailure(runtime: WorkerRuntime, job: Job<IntakeJobData, IntakeJobResult> | undefined, error: Error): Promise<void> {
+  if (!job) return;
+  const attempts = job.opts.attempts ?? 1;
+  const final = error.name === 'UnrecoverableError' || job.attemptsMade >= attempts;
+  if (!final || error.name === 'UnrecoverableError') return; // unrecoverable failures are recorded where they are decided
+  await runtime.records
+    .markFailed(job.id!, job.data.spec, job.data.parentId, `${error.message} (after ${job.attemptsMade} attempts)`, undefined)
+    .catch((e: unknown) => runtime.log.warn({ err: String(e) }, 'recording a failed job failed'));
+}
