@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { registerMigrate } from './commands/migrate.js';
+import { registerSim } from './commands/sim.js';
 
 /** Builds the `frugal` command tree. Each command module registers its own subcommands. */
 export function buildProgram(): Command {
@@ -9,5 +10,6 @@ export function buildProgram(): Command {
     .version('0.1.0')
     .showHelpAfterError('(run with --help for usage)');
   registerMigrate(program);
+  registerSim(program);
   return program;
 }

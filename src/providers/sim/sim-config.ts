@@ -120,7 +120,8 @@ export function applySimConfigPatch(config: SimConfig, patch: SimConfigPatch): S
       continue;
     }
     const previous = models[model] ?? {};
-    models[model] = { ...previous, ...knobs, errorRates: { ...previous.errorRates, ...knobs.errorRates } };
+    const errorRates = previous.errorRates || knobs.errorRates ? { errorRates: { ...previous.errorRates, ...knobs.errorRates } } : {};
+    models[model] = { ...previous, ...knobs, ...errorRates };
   }
   return {
     windowMs: patch.windowMs ?? config.windowMs,
