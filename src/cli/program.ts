@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { registerMigrate } from './commands/migrate.js';
 import { registerModels } from './commands/models.js';
+import { registerSim } from './commands/sim.js';
 
 /** Builds the `frugal` command tree. Each command module registers its own subcommands. */
 export function buildProgram(): Command {
@@ -11,5 +12,6 @@ export function buildProgram(): Command {
     .showHelpAfterError('(run with --help for usage)');
   registerMigrate(program);
   registerModels(program);
+  registerSim(program);
   return program;
 }

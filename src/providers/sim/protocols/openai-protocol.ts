@@ -1,0 +1,191 @@
+import { randomBytes } from 'node:crypto';
+import type { JsonSchema } from '../../types.js';
+import { SimRequestError, type SimRequest } from '../sim-request.js';
+import { JSON_HEADERS, maskKey, readBearer, readTextContent, type SimAnswer, type SimError, type SimLimits, type SimProtocol, type SimReply } from './sim-protocol.js';
+
+type Flavour = 'openai' | 'groq';
+
+/** `1m30.5s`, `850ms`: the duration format of OpenAI's and Groq's reset headers. */
+export function formatDuration(ms: number): string {
+  if (ms < 1000) return `${Math.max(0, Math.ceil(ms))}ms`;
+  const minutes = Math.floor(ms / 60_000);
+  const seconds = Math.round((ms - minutes * 60_000) / 10) / 100;
+  return minutes > 0 ? `${minutes}m${seconds}s` : `${seconds}s`;
+}
+
+function limitHeaders(limits: SimLimits): Record<string, string> {
+  const headers: Record<string, string> = {};
+  for (const name of ['requests', 'tokens'] as const) {
+    const state = limits[name];
+    if (!state) continue;
+    headers[`x-ratelimit-limit-${name}`] = String(state.limit);
+    headers[`x-ratelimit-remaining-${name}`] = String(state.remaining);
+    headers[`x-ratelimit-reset-${name}`] = formatDuration(state.resetMs);
+  }
+  return headers;
+}
+
+function errorBody(message: string, type: string, code: string | null, param: string | null = null): string {
+  return JSON.stringify({ error: { message, type, param, code } });
+}
+
+function parse(body: unknown): SimRequest {
+  if (!body || typeof body !== 'object') throw new SimRequestError('We could not parse the JSON body of your request.');
+  const record = body as Record<string, unknown>;
+  if (typeof record.model !== 'string' || record.model === '') throw new SimRequestError("you must provide a model parameter");
+  if (!Array.isArray(record.messages) || record.messages.length === 0) {
+    throw new SimRequestError("Invalid 'messages': empty array. Expected an array with minimum length 1.");
+  }
+  let system = '';
+  const messages: SimRequest['messages'] = [];
+  for (const message of record.messages as { role?: unknown; content?: unknown }[]) {
+    const text = readTextContent(message?.content);
+    if (message?.role === 'system' || message?.role === 'developer') system += (system === '' ? '' : '\n') + text;
+    else messages.push({ role: message?.role === 'assistant' ? 'assistant' : 'user', text });
+  }
+  const maxTokens = record.max_completion_tokens ?? record.max_tokens;
+  if (maxTokens !== undefined && maxTokens !== null && (typeof maxTokens !== 'number' || !Number.isInteger(maxTokens) || maxTokens < 1)) {
+    throw new SimRequestError(`Invalid 'max_completion_tokens': expected an integer greater than 0, got ${JSON.stringify(maxTokens)}.`);
+  }
+  let schema: JsonSchema | undefined;
+  const format = record.response_format as { type?: unknown; json_schema?: { schema?: unknown } } | undefined;
+  if (format?.type === 'json_schema') {
+    const sent = format.json_schema?.schema;
+    if (!sent || typeof sent !== 'object') throw new SimRequestError("Missing required parameter: 'response_format.json_schema.schema'.");
+    schema = sent as JsonSchema;
+  } else if (format?.type === 'json_object') {
+    schema = { type: 'object', properties: { result: { type: 'string' } } };
+  }
+  return {
+    model: record.model,
+    system,
+    messages,
+    maxOutputTokens: typeof maxTokens === 'number' ? maxTokens : undefined,
+    ...(schema ? { schema } : {}),
+    stream: record.stream === true,
+  };
+}
+
+/** OpenAI's Chat Completions protocol, and Groq's copy of it (`/openai/v1/chat/completions`). */
+export function createOpenAIProtocol(flavour: Flavour): SimProtocol {
+  const groq = flavour === 'groq';
+  return {
+    provider: flavour,
+    readKey: (headers) => readBearer(headers),
+    parseRequest: (body) => parse(body),
+
+    formatReply(request: SimRequest, reply: SimReply): SimAnswer {
+      const requestId = `req_${randomBytes(13).toString('hex')}`;
+      const usage = reply.usage;
+      const body: Record<string, unknown> = {
+        id: groq ? `chatcmpl-${randomBytes(16).toString('hex')}` : `chatcmpl-${randomBytes(15).toString('base64url')}`,
+        object: 'chat.completion',
+        created: Math.floor(Date.now() / 1000),
+        model: request.model,
+        choices: [
+          {
+            index: 0,
+            message: groq ? { role: 'assistant', content: reply.text } : { role: 'assistant', content: reply.text, refusal: null, annotations: [] },
+            logprobs: null,
+            finish_reason: reply.finish,
+          },
+        ],
+      };
+      if (usage) {
+        const prompt_tokens_details = { cached_tokens: usage.cachedInputTokens, ...(groq ? {} : { audio_tokens: 0 }) };
+        body.usage = groq
+          ? {
+              queue_time: 0.0002,
+              prompt_tokens: usage.inputTokens,
+              prompt_time: usage.inputTokens / 1e6,
+              completion_tokens: usage.outputTokens,
+              completion_time: usage.outputTokens / 1e4,
+              total_tokens: usage.inputTokens + usage.outputTokens,
+              total_time: usage.inputTokens / 1e6 + usage.outputTokens / 1e4,
+              ...(usage.cachedInputTokens > 0 ? { prompt_tokens_details } : {}),
+            }
+          : {
+              prompt_tokens: usage.inputTokens,
+              completion_tokens: usage.outputTokens,
+              total_tokens: usage.inputTokens + usage.outputTokens,
+              prompt_tokens_details,
+              completion_tokens_details: { reasoning_tokens: 0, audio_tokens: 0, accepted_prediction_tokens: 0, rejected_prediction_tokens: 0 },
+            };
+      }
+      if (groq) {
+        body.usage_breakdown = null;
+        body.system_fingerprint = 'fp_sim';
+        body.x_groq = { id: requestId, seed: 0 };
+        body.service_tier = 'on_demand';
+      } else {
+        body.service_tier = 'default';
+        body.system_fingerprint = 'fp_sim';
+      }
+      return { status: 200, headers: { ...JSON_HEADERS, 'x-request-id': requestId, ...limitHeaders(reply.limits) }, body: JSON.stringify(body) };
+    },
+
+    formatError(error: SimError): SimAnswer {
+      const headers: Record<string, string> = { ...JSON_HEADERS, 'x-request-id': `req_${randomBytes(13).toString('hex')}` };
+      switch (error.kind) {
+        case 'rate-limited': {
+          const state = error.limits[error.limit]!;
+          const per = error.windowMs === 60_000 ? (groq ? 'minute' : 'min') : `${error.windowMs / 1000}s window`;
+          const short = error.limit === 'requests' ? 'RPM' : 'TPM';
+          const wait = formatDuration(error.retryAfterMs);
+          const message = groq
+            ? `Rate limit reached for model \`${error.model}\` in organization \`org_simulator\` service tier \`on_demand\` on ${error.limit} per ${per} (${short}): Limit ${state.limit}, Used ${state.used ?? state.limit}, Requested ${state.requested ?? 1}. Please try again in ${wait}. Visit https://console.groq.com/docs/rate-limits for more information.`
+            : `Rate limit reached for ${error.model} in organization org-simulator on ${error.limit} per ${per} (${short}): Limit ${state.limit}, Used ${state.used ?? state.limit}, Requested ${state.requested ?? 1}. Please try again in ${wait}. Visit https://platform.openai.com/account/rate-limits to learn more.`;
+          // Groq sends retry-after (seconds); OpenAI only its x-ratelimit-reset-* headers.
+          const retry: Record<string, string> = groq ? { 'retry-after': String(Math.max(1, Math.ceil(error.retryAfterMs / 1000))) } : {};
+          return {
+            status: 429,
+            headers: { ...headers, ...retry, ...limitHeaders(error.limits) },
+            body: groq ? JSON.stringify({ error: { message, type: error.limit, code: 'rate_limit_exceeded' } }) : errorBody(message, error.limit, 'rate_limit_exceeded'),
+          };
+        }
+        case 'server':
+          return {
+            status: 500,
+            headers,
+            body: groq ? JSON.stringify({ error: { message: 'Internal Server Error', type: 'internal_server_error' } }) : errorBody('The server had an error while processing your request. Sorry about that!', 'server_error', null),
+          };
+        case 'unavailable':
+        case 'overloaded':
+          return {
+            status: 503,
+            headers,
+            body: groq
+              ? JSON.stringify({ error: { message: 'Service Unavailable', type: 'internal_server_error' } })
+              : errorBody('The engine is currently overloaded, please try again later.', 'server_error', null),
+          };
+        case 'context':
+          return {
+            status: 400,
+            headers,
+            body: groq
+              ? JSON.stringify({ error: { message: 'Please reduce the length of the messages or completion.', type: 'invalid_request_error', param: 'messages', code: 'context_length_exceeded' } })
+              : errorBody(
+                  `This model's maximum context length is ${error.contextWindow} tokens. However, your messages resulted in ${error.inputTokens} tokens. Please reduce the length of the messages.`,
+                  'invalid_request_error',
+                  'context_length_exceeded',
+                  'messages',
+                ),
+          };
+        case 'auth':
+          return {
+            status: 401,
+            headers,
+            body: groq
+              ? JSON.stringify({ error: { message: 'Invalid API Key', type: 'invalid_request_error', code: 'invalid_api_key' } })
+              : error.presentedKey === undefined
+                ? errorBody("You didn't provide an API key. You need to provide your API key in an Authorization header using Bearer auth (i.e. Authorization: Bearer YOUR_KEY).", 'invalid_request_error', null)
+                : errorBody(`Incorrect API key provided: ${maskKey(error.presentedKey)}. You can find your API key at https://platform.openai.com/account/api-keys.`, 'invalid_request_error', 'invalid_api_key'),
+          };
+        case 'bad-request':
+          return { status: 400, headers, body: errorBody(error.message, 'invalid_request_error', null) };
+        case 'not-found':
+          return { status: 404, headers, body: errorBody(error.message, 'invalid_request_error', 'unknown_url') };
+      }
+    },
+  };
+}

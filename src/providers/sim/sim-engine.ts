@@ -1,0 +1,227 @@
+import type { IncomingHttpHeaders } from 'node:http';
+import { countTokens, decodeTokens, encodeTokens } from '../../pricing/tokenizer.js';
+import { createPrng, hashString } from './create-prng.js';
+import type { ContextWindowFor } from './default-context-window-for.js';
+import type { SimTokenizer, TokenizerFor } from './default-tokenizer-for.js';
+import { generateObject } from './generate-object.js';
+import type { SimAnswer, SimError, SimLimits, SimProtocol, SimReply, SimUsage } from './protocols/sim-protocol.js';
+import { applySimConfigPatch, parseSimConfigPatch, resolveKnobs, type SimConfig, type SimModelKnobs } from './sim-config.js';
+import { SimRequestError, type SimRequest } from './sim-request.js';
+import { SimStatsRecorder, type SimStats } from './sim-stats.js';
+import { summarizeText } from './summarize-text.js';
+
+/** What to do with one request: answer it (after `delayMs`), or leave it hanging until the client gives up. */
+export type SimOutcome = { type: 'answer'; answer: SimAnswer; delayMs: number } | { type: 'hang' };
+
+export interface SimEngineOptions {
+  config: SimConfig;
+  tokenizerFor: TokenizerFor;
+  contextWindowFor: ContextWindowFor;
+  /** Clock for rate-limit windows. Default Date.now. */
+  now?: () => number;
+}
+
+interface ModelState {
+  knobs: SimModelKnobs;
+  tokenizer: SimTokenizer;
+  random: () => number;
+  windowStart: number;
+  requests: number;
+  tokens: number;
+  /** System prompts seen, for the prompt-cache knob. */
+  cache: Set<string>;
+}
+
+/** Tokens per message and for priming the reply, as OpenAI documents for its chat format. */
+const MESSAGE_OVERHEAD = 3;
+const MIN_CACHEABLE = 1024;
+const CACHE_STEP = 128;
+const MAX_CACHE_ENTRIES = 10_000;
+
+/**
+ * The simulator's behaviour, apart from HTTP: reads a request through its protocol, applies the
+ * model's knobs (auth, rate windows, context window, error/timeout/malformed rates, latency) and
+ * builds the answer with usage counted by the model's tokenizer.
+ */
+export class SimEngine {
+  private configValue: SimConfig;
+  private readonly tokenizerFor: TokenizerFor;
+  private readonly contextWindowFor: ContextWindowFor;
+  private readonly now: () => number;
+  private readonly states = new Map<string, ModelState>();
+  private readonly recorder = new SimStatsRecorder();
+
+  constructor(options: SimEngineOptions) {
+    this.configValue = options.config;
+    this.tokenizerFor = options.tokenizerFor;
+    this.contextWindowFor = options.contextWindowFor;
+    this.now = options.now ?? Date.now;
+  }
+
+  get config(): SimConfig {
+    return structuredClone(this.configValue);
+  }
+
+  /** Applies a configuration patch (validated; throws an Error naming the bad field). */
+  configure(patch: unknown): SimConfig {
+    const parsed = parseSimConfigPatch(patch);
+    this.configValue = applySimConfigPatch(this.configValue, parsed);
+    if (parsed.seed !== undefined) this.states.clear();
+    for (const [model, state] of this.states) state.knobs = resolveKnobs(this.configValue, model, this.contextWindowFor(model));
+    return this.config;
+  }
+
+  stats(): SimStats {
+    return this.recorder.snapshot();
+  }
+
+  /** Zeroes the counters, rate windows, random streams and prompt cache. */
+  reset(): void {
+    this.recorder.reset();
+    this.states.clear();
+  }
+
+  private state(model: string): ModelState {
+    let state = this.states.get(model);
+    if (!state) {
+      state = {
+        knobs: resolveKnobs(this.configValue, model, this.contextWindowFor(model)),
+        tokenizer: this.tokenizerFor(model),
+        random: createPrng(hashString(`${this.configValue.seed}:${model}`)),
+        windowStart: 0,
+        requests: 0,
+        tokens: 0,
+        cache: new Set(),
+      };
+      this.states.set(model, state);
+    }
+    return state;
+  }
+
+  handle(protocol: SimProtocol, headers: IncomingHttpHeaders, query: URLSearchParams, rawBody: string, urlModel?: string): SimOutcome {
+    let body: unknown;
+    let unreadable = false;
+    try {
+      body = JSON.parse(rawBody);
+    } catch {
+      unreadable = true;
+    }
+    let request: SimRequest | undefined;
+    let requestError: string | undefined;
+    if (!unreadable) {
+      try {
+        request = protocol.parseRequest(body, urlModel);
+      } catch (error) {
+        if (!(error instanceof SimRequestError)) throw error;
+        requestError = error.message;
+      }
+    }
+    const model = request?.model ?? urlModel ?? '(unknown)';
+    const fail = (error: SimError, delayMs = 0): SimOutcome => {
+      const answer = protocol.formatError(error);
+      this.recorder.answered(protocol.provider, model, answer.status);
+      return { type: 'answer', answer, delayMs };
+    };
+
+    const requiredKey = this.configValue.keys[protocol.provider];
+    if (requiredKey !== undefined) {
+      const presented = protocol.readKey(headers, query);
+      if (presented !== requiredKey) return fail({ kind: 'auth', presentedKey: presented });
+    }
+    if (unreadable) return fail({ kind: 'bad-request', message: 'We could not parse the JSON body of your request.' });
+    if (!request) return fail({ kind: 'bad-request', message: requestError ?? 'invalid request' });
+    if (request.stream) return fail({ kind: 'bad-request', message: 'stream: streaming answers are not supported by the frugal simulator' });
+
+    const state = this.state(model);
+    const { knobs, tokenizer } = state;
+    // Always draw the same number of values per request, so outcomes do not shift when a knob changes.
+    const [errorDraw, timeoutDraw, malformedDraw, usageDraw, jitterDraw] = [state.random(), state.random(), state.random(), state.random(), state.random()];
+
+    const now = this.now();
+    const windowMs = this.configValue.windowMs;
+    if (now >= state.windowStart + windowMs) {
+      state.windowStart = now - (now % windowMs);
+      state.requests = 0;
+      state.tokens = 0;
+    }
+    const resetMs = state.windowStart + windowMs - now;
+    const limits = (extraTokens: number): SimLimits => ({
+      ...(knobs.requestsPerWindow === null ? {} : { requests: { limit: knobs.requestsPerWindow, remaining: Math.max(0, knobs.requestsPerWindow - state.requests), resetMs, used: state.requests } }),
+      ...(knobs.tokensPerWindow === null
+        ? {}
+        : { tokens: { limit: knobs.tokensPerWindow, remaining: Math.max(0, knobs.tokensPerWindow - state.tokens), resetMs, used: state.tokens, requested: extraTokens } }),
+    });
+    if (knobs.requestsPerWindow !== null && state.requests + 1 > knobs.requestsPerWindow) {
+      return fail({ kind: 'rate-limited', limit: 'requests', retryAfterMs: resetMs, limits: limits(0), model, windowMs });
+    }
+    state.requests++;
+
+    const count = (text: string): number => countTokens(text, tokenizer.encoding);
+    const scale = (raw: number): number => Math.round(raw * tokenizer.ratio);
+    const systemRaw = request.system === '' ? 0 : count(request.system);
+    let promptRaw = MESSAGE_OVERHEAD + (request.system === '' ? 0 : MESSAGE_OVERHEAD + systemRaw);
+    for (const message of request.messages) promptRaw += MESSAGE_OVERHEAD + count(message.text);
+    if (request.schema) promptRaw += count(JSON.stringify(request.schema));
+    const inputTokens = scale(promptRaw);
+
+    if (knobs.contextWindow !== null && inputTokens > knobs.contextWindow) {
+      return fail({ kind: 'context', inputTokens, contextWindow: knobs.contextWindow, model });
+    }
+
+    const reply = this.reply(request, state, count, malformedDraw < knobs.malformedJsonRate);
+    const outputTokens = scale(count(reply.text));
+    if (knobs.tokensPerWindow !== null && state.tokens + inputTokens + outputTokens > knobs.tokensPerWindow) {
+      return fail({ kind: 'rate-limited', limit: 'tokens', retryAfterMs: resetMs, limits: limits(inputTokens + outputTokens), model, windowMs });
+    }
+
+    if (timeoutDraw < knobs.timeoutRate) {
+      this.recorder.leftHanging(protocol.provider, model);
+      return { type: 'hang' };
+    }
+    const delayMs = Math.max(0, knobs.latencyMs + (jitterDraw * 2 - 1) * knobs.jitterMs);
+    const rates = knobs.errorRates;
+    if (errorDraw < rates['500']) return fail({ kind: 'server' }, delayMs);
+    if (errorDraw < rates['500'] + rates['503']) return fail({ kind: 'unavailable' }, delayMs);
+    if (errorDraw < rates['500'] + rates['503'] + rates['529']) return fail({ kind: 'overloaded' }, delayMs);
+
+    state.tokens += inputTokens + outputTokens;
+    const usage: SimUsage = { inputTokens, cachedInputTokens: 0, cacheWriteTokens: 0, outputTokens };
+    if (knobs.promptCache) {
+      const systemTokens = scale(systemRaw);
+      if (systemTokens >= MIN_CACHEABLE) {
+        const cacheable = Math.floor(systemTokens / CACHE_STEP) * CACHE_STEP;
+        const key = `${hashString(request.system)}:${request.system.length}`;
+        if (state.cache.has(key)) usage.cachedInputTokens = cacheable;
+        else {
+          if (state.cache.size >= MAX_CACHE_ENTRIES) state.cache.clear();
+          state.cache.add(key);
+          if (protocol.provider === 'anthropic') usage.cacheWriteTokens = cacheable;
+        }
+      }
+    }
+    const withUsage = usageDraw >= knobs.missingUsageRate;
+    const answer = protocol.formatReply(request, { ...reply, usage: withUsage ? usage : undefined, limits: limits(0) });
+    this.recorder.answered(protocol.provider, model, answer.status, { inputTokens, cachedInputTokens: usage.cachedInputTokens, outputTokens });
+    return { type: 'answer', answer, delayMs };
+  }
+
+  /** The answer's content: an extractive summary, or an object following the request's schema. */
+  private reply(request: SimRequest, state: ModelState, count: (text: string) => number, malformed: boolean): Pick<SimReply, 'text' | 'object' | 'finish'> {
+    const { tokenizer, knobs } = state;
+    const maxTokens = request.maxOutputTokens ?? knobs.defaultMaxOutputTokens;
+    const budget = Math.floor(maxTokens / tokenizer.ratio);
+    const truncate = (text: string, tokens: number): string => decodeTokens(encodeTokens(text, tokenizer.encoding).slice(0, Math.max(0, tokens)), tokenizer.encoding);
+    const source = [...request.messages].reverse().find((message) => message.role === 'user')?.text ?? request.messages.at(-1)?.text ?? '';
+
+    if (!request.schema) {
+      const summary = summarizeText(source, { maxTokens: budget, count, truncate });
+      return { text: summary.text, finish: summary.truncated ? 'length' : 'stop' };
+    }
+    const object = generateObject(request.schema, source);
+    const json = JSON.stringify(object);
+    if (count(json) > budget) return { text: truncate(json, budget), finish: 'length' };
+    // A malformed answer: the object's JSON cut short, as a model that lost its way would send.
+    if (malformed) return { text: json.slice(0, Math.max(1, Math.floor((json.length * 2) / 3))), finish: 'stop' };
+    return { text: json, object, finish: 'stop' };
+  }
+}
