@@ -64,8 +64,8 @@ export interface ApplyBatchOptions {
  * all-or-nothing across its own budgets, and answers each individually.
  *
  * Locks are taken in one global order so concurrent batches in any number of processes never
- * deadlock: existing ledger rows (by call id), then budget rows (by id), then budget period rows
- * (by budget id, period start). Decisions are made on the locked counters, so the answers are
+ * deadlock: existing ledger rows (by call id), then budget period rows (by budget id, period
+ * start), all period rows of a batch in one statement. Decisions are made on the locked counters, so the answers are
  * exact; the counters written back are checked against what was computed, and any mismatch
  * rolls the whole batch back.
  *
@@ -82,6 +82,10 @@ export async function applyBudgetBatch(pool: pg.Pool, items: readonly BatchItem[
       if (error instanceof DuplicateReservationError) {
         duplicates = await findExistingReservations(pool, items);
         if (attempt < maxRetries) continue;
+      }
+      if (error instanceof MissingPeriodsError && attempt < maxRetries) {
+        await pool.query({ name: 'frugal-budget-ensure-periods', text: SQL.ensurePeriods, values: [error.names, error.kindScopes, options.now] });
+        continue;
       }
       if (isTransient(error) && attempt < maxRetries) {
         await delay(5 * 2 ** attempt + Math.random() * 10);
@@ -105,6 +109,16 @@ async function applyOneByOne(pool: pg.Pool, items: readonly BatchItem[], options
 
 /** Raised inside a batch when a call id being reserved already has a ledger row. */
 class DuplicateReservationError extends Error {}
+
+/** Raised inside a batch when a budget has no row for its current period yet. */
+class MissingPeriodsError extends Error {
+  constructor(
+    readonly names: string[],
+    readonly kindScopes: string[],
+  ) {
+    super('budget periods missing');
+  }
+}
 
 interface ExistingReservation {
   status: LedgerStatus;
@@ -163,23 +177,37 @@ const BUDGET_FILTER = `b.name = any($1::text[]) or b.scope = 'global' or b.scope
 const NOW = nowSql('$3');
 
 const SQL = {
+  // One row per charge; the ledger rows are locked, the charges never change after insertion.
   lockCalls: `
-    select l.call_id::text as call_id, l.status, l.reserved_micros, l.cost_micros, l.model, l.provider, l.overrun,
-      coalesce((select array_agg(c.budget_id order by c.budget_id) from ledger_charges c where c.call_id = l.call_id), '{}') as budget_ids,
-      coalesce((select array_agg(c.period_start order by c.budget_id) from ledger_charges c where c.call_id = l.call_id), '{}') as period_starts
-    from ledger l where l.call_id = any($1::uuid[])
-    order by l.call_id
+    select l.call_id::text as call_id, l.status, l.reserved_micros, l.cost_micros, l.model, l.provider, l.overrun, c.budget_id, c.period_start
+    from ledger l left join ledger_charges c on c.call_id = l.call_id and c.call_id = any($1::uuid[])
+    where l.call_id = any($1::uuid[])
+    order by l.call_id, c.budget_id
     for update of l`,
   ensurePeriods: `
     insert into budget_periods (budget_id, period_start, period_end)
     select b.id, ${periodStartSql('b', NOW)}, ${periodEndSql('b', NOW)} from budgets b
     where ${BUDGET_FILTER}
     on conflict do nothing`,
-  lockBudgets: `
-    select b.id, b.name, b.limit_micros, b.hard, b.scope, ${periodStartSql('b', NOW)} as period_start, ${periodEndSql('b', NOW)} as period_end
-    from budgets b where ${BUDGET_FILTER}
-    order by b.id
-    for no key update`,
+  countBudgets: `select count(*)::int as n from budgets b where ${BUDGET_FILTER}`,
+  // The current period rows of every budget the reservations name or fall under, and the period
+  // rows of the calls being settled, locked together in (budget id, period start) order. The
+  // budget definitions are read with them: a limit change applies to reservations that begin
+  // after it commits.
+  lockForReserves: `
+    with wanted as (
+      select b.id as budget_id, ${periodStartSql('b', NOW)} as period_start, true as current from budgets b where ${BUDGET_FILTER}
+      union all
+      select k.budget_id, k.period_start, false from unnest($4::int[], $5::timestamptz[]) as k(budget_id, period_start)
+    )
+    select bp.budget_id, bp.period_start, bp.period_end, bp.spent_micros, bp.reserved_micros,
+      b.name, b.limit_micros, b.hard, b.scope,
+      exists (select 1 from wanted w where w.budget_id = bp.budget_id and w.period_start = bp.period_start and w.current) as current,
+      (select count(*) from wanted w where w.current)::int as expected
+    from budget_periods bp join budgets b on b.id = bp.budget_id
+    where (bp.budget_id, bp.period_start) in (select w.budget_id, w.period_start from wanted w)
+    order by bp.budget_id, bp.period_start
+    for update of bp`,
   lockPeriods: `
     select bp.budget_id, bp.period_start, bp.spent_micros, bp.reserved_micros
     from budget_periods bp
@@ -245,7 +273,10 @@ async function transact(
   const client = await pool.connect();
   let broken = false;
   try {
-    await client.query('begin');
+    // Generic plans: these statements run thousands of times a second with the same shapes, and
+    // planning each execution would cost more than executing it. Their plans were checked to use
+    // the primary keys with generic parameters.
+    await client.query('begin; set local plan_cache_mode = force_generic_plan');
     try {
       const result = await applyInTransaction(client, items, now, duplicates);
       await client.query('commit');
@@ -276,64 +307,78 @@ async function applyInTransaction(
   if (transitionIds.length > 0) {
     const { rows } = await client.query<LockedCallRow>({ name: 'frugal-budget-lock-calls', text: SQL.lockCalls, values: [transitionIds] });
     for (const row of rows) {
-      calls.set(row.call_id, {
-        callId: row.call_id,
-        status: row.status,
-        reservedMicros: Number(row.reserved_micros),
-        costMicros: row.cost_micros === null ? null : Number(row.cost_micros),
-        model: row.model,
-        provider: row.provider,
-        overrun: row.overrun,
-        charges: row.budget_ids.map((budgetId, i) => ({ budgetId, periodStart: row.period_starts[i]! })),
-      });
+      let call = calls.get(row.call_id);
+      if (!call) {
+        call = {
+          callId: row.call_id,
+          status: row.status,
+          reservedMicros: Number(row.reserved_micros),
+          costMicros: row.cost_micros === null ? null : Number(row.cost_micros),
+          model: row.model,
+          provider: row.provider,
+          overrun: row.overrun,
+          charges: [],
+        };
+        calls.set(row.call_id, call);
+      }
+      if (row.budget_id !== null && row.period_start !== null) call.charges.push({ budgetId: row.budget_id, periodStart: row.period_start });
     }
   }
+  const chargedKeys = new Map<string, { budgetId: number; periodStart: Date }>();
+  for (const call of calls.values()) for (const c of call.charges) chargedKeys.set(periodKey(c.budgetId, c.periodStart), c);
+  const charged = [...chargedKeys.values()];
 
-  // 2. Budgets of the reservations: their current period rows created, their rows locked by id.
+  // 2. Every period row touched, locked in (budget id, period start) order; for reservations,
+  // with the definitions of the budgets that apply.
   const reserves = items.flatMap((item) => (item.op === 'reserve' && !duplicates.has(item.request.callId) ? [item.request] : []));
-  let budgets: LockedBudget[] = [];
+  const budgets: LockedBudget[] = [];
+  const periods = new Map<string, PeriodState>();
+  const track = (row: LockedPeriodRow) =>
+    periods.set(periodKey(row.budget_id, row.period_start), {
+      budgetId: row.budget_id,
+      periodStart: row.period_start,
+      spent: Number(row.spent_micros),
+      reserved: Number(row.reserved_micros),
+      spentDelta: 0,
+      reservedDelta: 0,
+      overrunCount: 0,
+      overrunMicros: 0,
+      refused: 0,
+      exhausted: false,
+    });
   if (reserves.length > 0) {
     const names = [...new Set(reserves.flatMap((r) => r.budgetNames))];
     const kindScopes = [...new Set(reserves.map((r) => `kind:${r.kind}`))];
-    await client.query({ name: 'frugal-budget-ensure-periods', text: SQL.ensurePeriods, values: [names, kindScopes, now] });
-    const { rows } = await client.query<LockedBudgetRow>({ name: 'frugal-budget-lock-budgets', text: SQL.lockBudgets, values: [names, kindScopes, now] });
-    budgets = rows.map((row) => ({
-      id: row.id,
-      name: row.name,
-      limitMicros: Number(row.limit_micros),
-      hard: row.hard,
-      scope: row.scope,
-      periodStart: row.period_start,
-      periodEnd: row.period_end,
-    }));
-  }
-
-  // 3. Every period row touched, locked in (budget id, period start) order.
-  const wanted = new Map<string, { budgetId: number; periodStart: Date }>();
-  for (const b of budgets) wanted.set(periodKey(b.id, b.periodStart), { budgetId: b.id, periodStart: b.periodStart });
-  for (const call of calls.values()) for (const c of call.charges) wanted.set(periodKey(c.budgetId, c.periodStart), c);
-  const periods = new Map<string, PeriodState>();
-  if (wanted.size > 0) {
-    const keys = [...wanted.values()];
+    const { rows } = await client.query<LockedForReserveRow>({
+      name: 'frugal-budget-lock-for-reserves',
+      text: SQL.lockForReserves,
+      values: [names, kindScopes, now, charged.map((k) => k.budgetId), charged.map((k) => k.periodStart)],
+    });
+    const current = rows.filter((row) => row.current);
+    const expected = rows[0]?.expected ?? (await client.query<{ n: number }>({ name: 'frugal-budget-count', text: SQL.countBudgets, values: [names, kindScopes] })).rows[0]!.n;
+    // A budget without a row for the current period (a new budget or a new period): create the
+    // rows outside this transaction and start again.
+    if (current.length < expected) throw new MissingPeriodsError(names, kindScopes);
+    for (const row of rows) {
+      track(row);
+      if (!row.current) continue;
+      budgets.push({
+        id: row.budget_id,
+        name: row.name,
+        limitMicros: Number(row.limit_micros),
+        hard: row.hard,
+        scope: row.scope,
+        periodStart: row.period_start,
+        periodEnd: row.period_end,
+      });
+    }
+  } else if (charged.length > 0) {
     const { rows } = await client.query<LockedPeriodRow>({
       name: 'frugal-budget-lock-periods',
       text: SQL.lockPeriods,
-      values: [keys.map((k) => k.budgetId), keys.map((k) => k.periodStart)],
+      values: [charged.map((k) => k.budgetId), charged.map((k) => k.periodStart)],
     });
-    for (const row of rows) {
-      periods.set(periodKey(row.budget_id, row.period_start), {
-        budgetId: row.budget_id,
-        periodStart: row.period_start,
-        spent: Number(row.spent_micros),
-        reserved: Number(row.reserved_micros),
-        spentDelta: 0,
-        reservedDelta: 0,
-        overrunCount: 0,
-        overrunMicros: 0,
-        refused: 0,
-        exhausted: false,
-      });
-    }
+    for (const row of rows) track(row);
   }
 
   // 4. Decide each request in arrival order on the locked counters.
@@ -663,18 +708,18 @@ interface LockedCallRow {
   model: string;
   provider: string;
   overrun: boolean;
-  budget_ids: number[];
-  period_starts: Date[];
+  budget_id: number | null;
+  period_start: Date | null;
 }
 
-interface LockedBudgetRow {
-  id: number;
+interface LockedForReserveRow extends LockedPeriodRow {
+  period_end: Date | null;
   name: string;
   limit_micros: string;
   hard: boolean;
   scope: string;
-  period_start: Date;
-  period_end: Date | null;
+  current: boolean;
+  expected: number;
 }
 
 interface LockedPeriodRow {

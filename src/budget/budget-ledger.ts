@@ -16,7 +16,7 @@ export interface BudgetLedgerOptions {
    * transaction per request.
    */
   mode?: 'grouped' | 'perCall';
-  /** Group commit tuning (grouped mode). Defaults: maxWaitMs 2, maxBatch 200, maxInFlight 2. */
+  /** Group commit tuning (grouped mode). Defaults: maxWaitMs 0 (next event-loop turn), maxBatch 200, maxInFlight 2. */
   group?: GroupCommitOptions;
   /** Clock for periods and ledger times. Default: the database's clock, the same for every machine. */
   now?: () => Date;

@@ -109,6 +109,12 @@ export class BudgetStore {
     try {
       await client.query('begin');
       try {
+        // Period rows first, then the budget row: the order reservations take them in (they lock
+        // period rows, then key-share the budget row by inserting charges), so no deadlock.
+        await client.query(
+          'select 1 from budget_periods where budget_id = (select id from budgets where name = $1) order by period_start for update',
+          [name],
+        );
         const { rows } = await client.query<{ id: number }>('select id from budgets where name = $1 for update', [name]);
         if (!rows[0]) throw new UnknownBudgetError([name]);
         const open = await client.query<{ n: number }>(

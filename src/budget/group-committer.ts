@@ -1,7 +1,10 @@
 export interface GroupCommitOptions {
   /**
-   * Longest a request waits for others to join its transaction, in milliseconds. Default 2.
-   * A batch also starts at once when `maxBatch` requests are waiting.
+   * Longest a request waits for others to join its transaction, in milliseconds. Default 0: the
+   * batch starts on the next turn of the event loop, collecting every request made in the
+   * current one; under load, requests arriving while `maxInFlight` transactions run join the
+   * next batch anyway, so batches grow with load without a fixed delay. A batch also starts at
+   * once when `maxBatch` requests are waiting.
    */
   maxWaitMs?: number;
   /** Most requests applied in one transaction. Default 200. */
@@ -28,7 +31,7 @@ export class GroupCommitter<Item, Outcome> {
   private readonly maxInFlight: number;
   private queue: Array<Waiting<Item, Outcome>> = [];
   private inFlight = 0;
-  private timer: NodeJS.Timeout | undefined;
+  private timer: { cancel(): void } | undefined;
   private lingerOver = false;
   private readonly idle: Array<() => void> = [];
 
@@ -36,7 +39,7 @@ export class GroupCommitter<Item, Outcome> {
     private readonly apply: (items: Item[]) => Promise<Outcome[]>,
     options: GroupCommitOptions = {},
   ) {
-    this.maxWaitMs = options.maxWaitMs ?? 2;
+    this.maxWaitMs = options.maxWaitMs ?? 0;
     this.maxBatch = options.maxBatch ?? 200;
     this.maxInFlight = options.maxInFlight ?? 2;
   }
@@ -44,13 +47,11 @@ export class GroupCommitter<Item, Outcome> {
   submit(item: Item): Promise<Outcome> {
     return new Promise<Outcome>((resolve, reject) => {
       this.queue.push({ item, resolve, reject });
-      if (this.queue.length === 1 && !this.lingerOver) {
-        this.timer = setTimeout(() => {
-          this.timer = undefined;
-          this.lingerOver = true;
-          this.pump();
-        }, this.maxWaitMs);
-      }
+      if (this.queue.length === 1 && !this.lingerOver) this.timer = this.schedule(() => {
+        this.timer = undefined;
+        this.lingerOver = true;
+        this.pump();
+      });
       this.pump();
     });
   }
@@ -63,12 +64,21 @@ export class GroupCommitter<Item, Outcome> {
     await new Promise<void>((resolve) => this.idle.push(resolve));
   }
 
+  private schedule(fire: () => void): { cancel(): void } {
+    if (this.maxWaitMs <= 0) {
+      const handle = setImmediate(fire);
+      return { cancel: () => clearImmediate(handle) };
+    }
+    const handle = setTimeout(fire, this.maxWaitMs);
+    return { cancel: () => clearTimeout(handle) };
+  }
+
   private pump(): void {
     while (this.inFlight < this.maxInFlight && this.queue.length > 0 && (this.lingerOver || this.queue.length >= this.maxBatch)) {
       const batch = this.queue.splice(0, this.maxBatch);
       if (this.queue.length === 0) {
         this.lingerOver = false;
-        if (this.timer) clearTimeout(this.timer);
+        this.timer?.cancel();
         this.timer = undefined;
       }
       this.inFlight += 1;
