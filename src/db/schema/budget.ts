@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { bigint, boolean, check, index, integer, pgTable, primaryKey, serial, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+import { bigint, boolean, check, index, integer, pgTable, primaryKey, serial, text, timestamp, unique, uuid } from 'drizzle-orm/pg-core';
 
 /**
  * Money is integer micro-dollars (1 USD = 1,000,000). Postgres stores bigint; JavaScript
@@ -29,6 +29,7 @@ export const budgets = pgTable(
   (t) => [
     check('budgets_limit_nonnegative', sql`${t.limitMicros} >= 0`),
     check('budgets_period_known', sql`${t.period} in ('day', 'week', 'month', 'total')`),
+    check('budgets_scope_known', sql`${t.scope} = 'named' or ${t.scope} = 'global' or ${t.scope} like 'kind:_%'`),
   ],
 );
 
@@ -44,6 +45,13 @@ export const budgetPeriods = pgTable(
     reservedMicros: micros('reserved_micros').notNull().default(0),
     overrunCount: integer('overrun_count').notNull().default(0),
     overrunMicros: micros('overrun_micros').notNull().default(0),
+    /** Reservations refused on this budget in this period (no room, or larger than the limit). */
+    refusedCount: integer('refused_count').notNull().default(0),
+    /**
+     * Last refusal that no settlement could cure (spent alone leaves too little room): the budget
+     * is exhausted until its period ends or it is changed after this instant.
+     */
+    exhaustedAt: at('exhausted_at'),
   },
   (t) => [
     primaryKey({ columns: [t.budgetId, t.periodStart] }),
@@ -76,6 +84,8 @@ export const ledger = pgTable(
     overrun: boolean('overrun').notNull().default(false),
     /** The provider reported no usable usage; the cost was estimated. */
     usageEstimated: boolean('usage_estimated').notNull().default(false),
+    /** Closed by `closeStale` because its worker was presumed dead; stays set if a late settlement corrects it. */
+    closedStale: boolean('closed_stale').notNull().default(false),
     startedAt: at('started_at').notNull().defaultNow(),
     settledAt: at('settled_at'),
     error: text('error'),
@@ -93,8 +103,44 @@ export const ledgerCharges = pgTable(
   'ledger_charges',
   {
     callId: uuid('call_id').notNull().references(() => ledger.callId, { onDelete: 'cascade' }),
-    budgetId: integer('budget_id').notNull().references(() => budgets.id, { onDelete: 'restrict' }),
+    // Deleting a budget (refused while it has open reservations) removes its charges; the
+    // ledger rows themselves, the record of every call, stay.
+    budgetId: integer('budget_id').notNull().references(() => budgets.id, { onDelete: 'cascade' }),
     periodStart: at('period_start').notNull(),
   },
   (t) => [primaryKey({ columns: [t.callId, t.budgetId] }), index('ledger_charges_budget_idx').on(t.budgetId, t.periodStart)],
+);
+
+/**
+ * One row per threshold crossed per budget per period: the unique key makes the crossing recorded
+ * exactly once however many workers cross it together. Delivery state lives on the row so a
+ * pending alert survives the death of the process that recorded it.
+ */
+export const budgetAlerts = pgTable(
+  'budget_alerts',
+  {
+    id: serial('id').primaryKey(),
+    budgetId: integer('budget_id').notNull().references(() => budgets.id, { onDelete: 'cascade' }),
+    budgetName: text('budget_name').notNull(),
+    periodStart: at('period_start').notNull(),
+    /** Percent of the limit. */
+    threshold: integer('threshold').notNull(),
+    spentMicros: micros('spent_micros').notNull(),
+    limitMicros: micros('limit_micros').notNull(),
+    hard: boolean('hard').notNull(),
+    createdAt: at('created_at').notNull().defaultNow(),
+    delivery: text('delivery', { enum: ['pending', 'delivered', 'failed'] }).notNull().default('pending'),
+    attempts: integer('attempts').notNull().default(0),
+    /** When the next delivery attempt is due (also the lease of an attempt in progress). */
+    nextAttemptAt: at('next_attempt_at').notNull().defaultNow(),
+    deliveredAt: at('delivered_at'),
+    /** Last delivery error; never holds the webhook URL. */
+    lastError: text('last_error'),
+    acknowledgedAt: at('acknowledged_at'),
+  },
+  (t) => [
+    unique('budget_alerts_once').on(t.budgetId, t.periodStart, t.threshold),
+    index('budget_alerts_pending_idx').on(t.nextAttemptAt).where(sql`${t.delivery} = 'pending'`),
+    check('budget_alerts_delivery_known', sql`${t.delivery} in ('pending', 'delivered', 'failed')`),
+  ],
 );
