@@ -3,6 +3,8 @@ import { BudgetStore } from '../../src/budget/budget-store.js';
 import { loadConfig, type Config } from '../../src/config.js';
 import { parseJobSpec } from '../../src/jobs/job-spec.js';
 import { createLogger } from '../../src/log.js';
+import { loadCatalog } from '../../src/pricing/load-catalog.js';
+import { catalogTokenizerFor } from '../../src/providers/sim/catalog-tokenizer-for.js';
 import { startSimulator, type RunningSimulator } from '../../src/providers/sim/simulator.js';
 import { openProducer, type OpenProducer } from '../../src/queue/open-producer.js';
 import { FrugalWorker } from '../../src/workers/frugal-worker.js';
@@ -15,7 +17,7 @@ let worker: FrugalWorker;
 let producer: OpenProducer;
 
 beforeAll(async () => {
-  sim = await startSimulator({ port: 0 });
+  sim = await startSimulator({ port: 0, tokenizerFor: catalogTokenizerFor(loadCatalog({ catalogPath: undefined, localUrl: undefined, localModel: 'llama3.1:8b' })) });
   config = loadConfig({ DATABASE_URL: env.databaseUrl, REDIS_URL: env.redisUrl, FRUGAL_PREFIX: env.prefix, FRUGAL_SIM_URL: sim.url, LOG_LEVEL: 'silent' });
   await new BudgetStore(env.pool).set({ name: 'team', limitMicros: 5_000_000, period: 'day' });
   worker = await FrugalWorker.start(config, { concurrency: 8, logger: createLogger('silent') });
