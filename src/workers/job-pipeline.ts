@@ -1,13 +1,12 @@
 import { DelayedError, UnrecoverableError, WaitingChildrenError, type Job } from 'bullmq';
 import { newCallId } from '../budget/budget-ledger.js';
 import type { ReserveRefused } from '../budget/types.js';
-import { JOB_KINDS, type Prompt } from '../jobs/index.js';
+import { JOB_KINDS } from '../jobs/index.js';
 import type { JobSpec } from '../jobs/job-spec.js';
 import { splitDocument } from '../jobs/split-document.js';
 import type { SummarizePayload } from '../jobs/summarize.js';
 import type { CatalogModel } from '../pricing/catalog-model.js';
 import { costMicros } from '../pricing/cost-micros.js';
-import type { EstimateRequest } from '../pricing/count-request-tokens.js';
 import { estimate, outputCap, type Estimate } from '../pricing/estimate.js';
 import { raiseSafeBound } from '../pricing/record-observation.js';
 import { countTokens } from '../pricing/tokenizer.js';
@@ -23,6 +22,7 @@ import type { ChatResponse } from '../providers/types.js';
 import { chunkJobs, combineSpec, parseChildJobId } from '../queue/long-documents.js';
 import type { IntakeJobData, IntakeJobResult } from '../queue/queues.js';
 import { chunkTokensFor } from '../router/chunk-size.js';
+import { estimateRequestFor } from '../router/forecast.js';
 import { route, type Route, type RouteRequest } from '../router/route.js';
 import type { WorkerRuntime } from './worker-runtime.js';
 
@@ -86,7 +86,7 @@ export class JobPipeline {
     const jobId = job.id!;
     const kind = JOB_KINDS[spec.kind];
     const prompt = kind.buildPrompt(spec.payload);
-    const request = toEstimateRequest(spec, prompt);
+    const request = estimateRequestFor(spec, prompt);
     const state: AttemptState = { failed: [], skip: new Map(), roomMicros: undefined, lastRefusal: undefined, calls: 0, costMicros: 0, seq: 0, route: undefined };
 
     for (let step = 0; step < MAX_ROUTING_STEPS; step++) {
@@ -303,12 +303,11 @@ export class JobPipeline {
 
   /** The chunk size for a long document of this job (cl100k_base tokens). */
   private chunkLimit(spec: JobSpec): number {
-    const prompt = JOB_KINDS[spec.kind].buildPrompt(spec.payload);
     return chunkTokensFor(this.rt.catalog.list(), this.rt.calibration, {
       kind: spec.kind,
       tier: spec.tier,
       private: spec.private,
-      outputTokens: outputCap(toEstimateRequest(spec, prompt)) ?? 4_096,
+      outputTokens: outputCap(estimateRequestFor(spec)) ?? 4_096,
       chunkTokens: this.rt.options.chunkTokens,
       providerUsable: (p) => this.rt.providers.unavailableReason(p) === undefined,
     });
@@ -348,14 +347,4 @@ export class JobPipeline {
     if (groups.length < 2) return { text: joined };
     return { groups, level: level + 1 };
   }
-}
-
-function toEstimateRequest(spec: JobSpec, prompt: Prompt): EstimateRequest {
-  return {
-    kind: spec.kind,
-    system: prompt.system,
-    messages: prompt.messages,
-    ...(prompt.output ? { schema: prompt.output.schema } : {}),
-    ...('maxWords' in prompt.outputCap ? { maxWords: prompt.outputCap.maxWords } : { maxOutputTokens: prompt.outputCap.maxTokens }),
-  };
 }
