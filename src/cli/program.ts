@@ -1,7 +1,10 @@
 import { Command } from 'commander';
+import { registerEnqueue } from './commands/enqueue.js';
+import { registerEstimate } from './commands/estimate.js';
 import { registerMigrate } from './commands/migrate.js';
 import { registerModels } from './commands/models.js';
 import { registerSim } from './commands/sim.js';
+import { registerWorker } from './commands/worker.js';
 
 /** Builds the `frugal` command tree. Each command module registers its own subcommands. */
 export function buildProgram(): Command {
@@ -13,5 +16,8 @@ export function buildProgram(): Command {
   registerMigrate(program);
   registerModels(program);
   registerSim(program);
+  registerEnqueue(program);
+  registerWorker(program);
+  registerEstimate(program);
   return program;
 }

@@ -33,6 +33,13 @@ export interface FrugalWorkerOptions extends PipelineOptions {
   staleReservationMs?: number;
   /** How often this process looks for stale reservations. Default 60,000 ms. */
   staleCheckMs?: number;
+  /**
+   * How long a job's lock lasts without renewal; a worker that dies holding jobs loses them to
+   * another worker after about this long. Default 30,000 ms (BullMQ's).
+   */
+  lockDurationMs?: number;
+  /** How often this worker looks for stalled jobs. Default 30,000 ms (BullMQ's). */
+  stalledIntervalMs?: number;
   /** Budget ledger tuning (group commit). */
   ledger?: BudgetLedgerOptions;
   health?: ProviderHealthOptions;
@@ -100,6 +107,8 @@ export class FrugalWorker {
       prefix: config.queuePrefix,
       concurrency: options.concurrency ?? 50,
       autorun: false,
+      ...(options.lockDurationMs === undefined ? {} : { lockDuration: options.lockDurationMs }),
+      ...(options.stalledIntervalMs === undefined ? {} : { stalledInterval: options.stalledIntervalMs }),
     });
     worker.on('error', (error) => log.error({ err: error.message }, 'worker error'));
     worker.on('failed', (job, error) => void recordFinalFailure(runtime, job, error));
