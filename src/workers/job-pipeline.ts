@@ -113,6 +113,9 @@ export class JobPipeline {
 
       const model = rt.catalog.require(decision.modelId);
       const est = estimates.get(model.id)!;
+      // After a 429 the provider is slowed for everyone: wait for it rather than pay more elsewhere.
+      const slowed = rt.health.slowedMs(model.provider);
+      if (slowed > 0) return this.delay(job, token, slowed + Math.floor(Math.random() * 50));
       const admission = await rt.limiter.acquire(model.id, est.maxInputTokens + est.maxOutputTokens);
       if (!admission.ok) return this.delay(job, token, admission.retryInMs);
 
