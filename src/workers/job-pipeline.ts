@@ -1,6 +1,7 @@
 import { DelayedError, UnrecoverableError, WaitingChildrenError, type Job } from 'bullmq';
 import { newCallId } from '../budget/budget-ledger.js';
 import type { ReserveRefused } from '../budget/types.js';
+import { FrugalError } from '../errors.js';
 import { JOB_KINDS } from '../jobs/index.js';
 import type { JobSpec } from '../jobs/job-spec.js';
 import { splitDocument } from '../jobs/split-document.js';
@@ -122,7 +123,8 @@ export class JobPipeline {
       const callId = newCallId();
       const seq = state.seq++;
       if (rt.options.accounting) {
-        const reservation = await rt.ledger.reserve({
+        const reservation = await rt.ledger
+          .reserve({
           callId,
           jobId,
           attempt: job.attemptsMade,
@@ -135,7 +137,15 @@ export class JobPipeline {
           estInputTokens: est.inputTokens,
           estOutputTokens: est.expectedOutputTokens,
           estCostMicros: est.expectedCostMicros,
-        });
+          })
+          .catch(async (error: unknown) => {
+            // A job naming a budget that does not exist (deleted since enqueue), or a model with
+            // no usable price, can never be reserved for: fail it instead of retrying.
+            if (error instanceof FrugalError && (error.code === 'BUDGET_UNKNOWN' || error.code === 'CALL_UNPRICED')) {
+              throw await this.fail(job, spec, state, error.message);
+            }
+            throw error;
+          });
         if (!reservation.ok) {
           void rt.limiter.refundTokens(model.id, est.maxInputTokens + est.maxOutputTokens);
           const left = Math.max(0, reservation.limitMicros - reservation.spentMicros - reservation.reservedMicros);
