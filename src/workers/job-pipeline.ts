@@ -123,29 +123,7 @@ export class JobPipeline {
       const callId = newCallId();
       const seq = state.seq++;
       if (rt.options.accounting) {
-        const reservation = await rt.ledger
-          .reserve({
-          callId,
-          jobId,
-          attempt: job.attemptsMade,
-          seq,
-          kind: spec.kind,
-          model: model.id,
-          provider: model.provider,
-          budgetNames: spec.budgets,
-          maxCostMicros: est.maxCostMicros,
-          estInputTokens: est.inputTokens,
-          estOutputTokens: est.expectedOutputTokens,
-          estCostMicros: est.expectedCostMicros,
-          })
-          .catch(async (error: unknown) => {
-            // A job naming a budget that does not exist (deleted since enqueue), or a model with
-            // no usable price, can never be reserved for: fail it instead of retrying.
-            if (error instanceof FrugalError && (error.code === 'BUDGET_UNKNOWN' || error.code === 'CALL_UNPRICED')) {
-              throw await this.fail(job, spec, state, error.message);
-            }
-            throw error;
-          });
+        const reservation = await this.reserve(job, spec, model, est, callId, seq, state);
         if (!reservation.ok) {
           void rt.limiter.refundTokens(model.id, est.maxInputTokens + est.maxOutputTokens);
           const left = Math.max(0, reservation.limitMicros - reservation.spentMicros - reservation.reservedMicros);
@@ -216,6 +194,33 @@ export class JobPipeline {
       return { text: check.output.text, model: model.id, costMicros: state.costMicros };
     }
     throw await this.fail(job, spec, state, `no route settled after ${MAX_ROUTING_STEPS} routing steps`);
+  }
+
+  /** Reserves the call's maximum cost on every budget of the job, all or nothing. */
+  private async reserve(job: IntakeJob, spec: JobSpec, model: CatalogModel, est: Estimate, callId: string, seq: number, state: AttemptState) {
+    try {
+      return await this.rt.ledger.reserve({
+        callId,
+        jobId: job.id!,
+        attempt: job.attemptsMade,
+        seq,
+        kind: spec.kind,
+        model: model.id,
+        provider: model.provider,
+        budgetNames: spec.budgets,
+        maxCostMicros: est.maxCostMicros,
+        estInputTokens: est.inputTokens,
+        estOutputTokens: est.expectedOutputTokens,
+        estCostMicros: est.expectedCostMicros,
+      });
+    } catch (error) {
+      // A job naming a budget that does not exist (deleted since enqueue), or a model with no
+      // usable price, can never be reserved for: fail it instead of retrying.
+      if (error instanceof FrugalError && (error.code === 'BUDGET_UNKNOWN' || error.code === 'CALL_UNPRICED')) {
+        throw await this.fail(job, spec, state, error.message);
+      }
+      throw error;
+    }
   }
 
   /** What to do when the router found no model: wait (budget, provider health), chunk, or fail. */
