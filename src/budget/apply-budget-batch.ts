@@ -274,9 +274,12 @@ async function transact(
   let broken = false;
   try {
     // Generic plans: these statements run thousands of times a second with the same shapes, and
-    // planning each execution would cost more than executing it. Their plans were checked to use
-    // the primary keys with generic parameters.
-    await client.query('begin; set local plan_cache_mode = force_generic_plan');
+    // planning each execution would cost more than executing it. Every statement here is a
+    // lookup by key, so sequential scans are ruled out: a generic plan made while the ledger was
+    // still small (a new installation, before autovacuum's first analyze) would otherwise keep
+    // scanning the whole ledger as it grows. (The cost penalty of a ruled-out scan on the small
+    // budgets table would switch on JIT compilation, hundreds of milliseconds: off.)
+    await client.query('begin; set local plan_cache_mode = force_generic_plan; set local enable_seqscan = off; set local jit = off');
     try {
       const result = await applyInTransaction(client, items, now, duplicates);
       await client.query('commit');
