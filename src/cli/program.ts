@@ -1,4 +1,6 @@
 import { Command } from 'commander';
+import { registerAlerts } from './commands/alerts.js';
+import { registerBudget } from './commands/budget.js';
 import { registerMigrate } from './commands/migrate.js';
 
 /** Builds the `frugal` command tree. Each command module registers its own subcommands. */
@@ -9,5 +11,7 @@ export function buildProgram(): Command {
     .version('0.1.0')
     .showHelpAfterError('(run with --help for usage)');
   registerMigrate(program);
+  registerBudget(program);
+  registerAlerts(program);
   return program;
 }
