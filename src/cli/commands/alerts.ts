@@ -11,9 +11,13 @@ import { green, printJson, printTable, red } from '../output.js';
 import { statusJson } from './budget.js';
 
 export function registerAlerts(program: Command): void {
-  const alerts = program
-    .command('alerts')
-    .description('budget alerts: each threshold crossed, once per budget and period')
+  const alerts = program.command('alerts').description('budget alerts: each threshold crossed, once per budget and period');
+
+  // The default subcommand, so that `frugal alerts --json` lists while `frugal alerts check
+  // --json` checks (an option on `alerts` itself would swallow the subcommands' --json).
+  alerts
+    .command('list', { isDefault: true })
+    .description('list alerts, newest first (the default: `frugal alerts`)')
     .option('--json', 'print the alerts as JSON')
     .option('--unacked', 'only alerts nobody acknowledged')
     .option('--limit <n>', 'most alerts shown, newest first', '100')
