@@ -87,9 +87,14 @@ export async function applyBudgetBatch(pool: pg.Pool, items: readonly BatchItem[
         await pool.query({ name: 'frugal-budget-ensure-periods', text: SQL.ensurePeriods, values: [error.names, error.kindScopes, options.now] });
         continue;
       }
-      if (isTransient(error) && attempt < maxRetries) {
-        await delay(5 * 2 ** attempt + Math.random() * 10);
-        continue;
+      if (isTransient(error)) {
+        if (attempt < maxRetries) {
+          await delay(5 * 2 ** attempt + Math.random() * 10);
+          continue;
+        }
+        // Postgres unreachable or overloaded: every request of the batch gets the error now,
+        // rather than each being retried alone.
+        return { outcomes: items.map(() => ({ ok: false, error: asError(error) })), alerts: [] };
       }
       if (items.length > 1) return applyOneByOne(pool, items, options);
       return { outcomes: [{ ok: false, error: asError(error) }], alerts: [] };
