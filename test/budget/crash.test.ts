@@ -27,7 +27,7 @@ describe('a worker killed mid-call', () => {
     const row = await ledgerRow(env.pool, callId);
     expect(row).toMatchObject({ status: 'closed_as_spent', closed_stale: true, cost_micros: '250000' });
     expect(row?.error).toMatch(/presumed dead/);
-    // Never dropped: a release that is too late cannot erase it silently, it only corrects it.
+    // Never dropped: a late settlement from the worker corrects the amount; the row stays flagged.
     expect(await later.settle(callId, { costMicros: 0, usage: usage(0) })).toMatchObject({ status: 'settled' });
     expect(await ledgerRow(env.pool, callId)).toMatchObject({ closed_stale: true });
   });

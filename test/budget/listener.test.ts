@@ -20,9 +20,16 @@ describe('onBudgetChanged', () => {
     } finally {
       await stop();
     }
+    // A second listener hears the next change; by then the stopped one would have heard it too.
     const after = heard.length;
-    await new BudgetStore(env.pool).set({ name: 'after-stop', limitMicros: 1, period: 'day' });
-    await new Promise((resolve) => setTimeout(resolve, 100)); // nothing may arrive; there is no event to wait for
+    const later: string[] = [];
+    const stopLater = await onBudgetChanged(env.databaseUrl, (name) => later.push(name));
+    try {
+      await new BudgetStore(env.pool).set({ name: 'after-stop', limitMicros: 1, period: 'day' });
+      await waitFor(() => later.includes('after-stop'), { what: 'the second listener' });
+    } finally {
+      await stopLater();
+    }
     expect(heard).toHaveLength(after);
   });
 });

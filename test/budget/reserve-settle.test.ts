@@ -1,3 +1,5 @@
+import pg from 'pg';
+import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { BudgetLedger, newCallId } from '../../src/budget/budget-ledger.js';
 import { BudgetStore } from '../../src/budget/budget-store.js';
@@ -180,5 +182,20 @@ describe.each(['grouped', 'perCall'] as const)('budget ledger (%s)', (mode) => {
     expect((await store().status(name)).exhausted).toBe(true);
     await store().set({ name, limitMicros: 200_000 });
     expect((await store().status(name)).exhausted).toBe(false);
+  });
+});
+
+describe('budget ledger without Postgres', () => {
+  it('answers every waiting caller with the connection error instead of hanging or retrying each alone', async () => {
+    const pool = new pg.Pool({ connectionString: 'postgres://postgres@127.0.0.1:1/nowhere', connectionTimeoutMillis: 1_000 });
+    pool.on('error', () => {});
+    try {
+      const ledger = new BudgetLedger(pool, { logger: pino({ level: 'silent' }) });
+      const results = await Promise.allSettled(Array.from({ length: 20 }, () => ledger.reserve(call({ maxCostMicros: 1 }))));
+      expect(results.map((r) => r.status)).toEqual(Array(20).fill('rejected'));
+      expect(String((results[0] as PromiseRejectedResult).reason)).toMatch(/ECONNREFUSED/);
+    } finally {
+      await pool.end();
+    }
   });
 });

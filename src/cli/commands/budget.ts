@@ -58,6 +58,9 @@ export function registerBudget(program: Command): void {
           return;
         }
         process.stdout.write(`${result.created ? 'created' : 'updated'} budget ${bold(status.name)}: ${describe(status)}\n`);
+        for (const alert of result.alerts) {
+          process.stdout.write(`recorded alert ${alert.id}: ${formatDollars(alert.spentMicros)} spent is ${alert.threshold}% of the new limit\n`);
+        }
       });
     });
 
