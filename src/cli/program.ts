@@ -1,4 +1,6 @@
 import { Command } from 'commander';
+import { registerAlerts } from './commands/alerts.js';
+import { registerBudget } from './commands/budget.js';
 import { registerEnqueue } from './commands/enqueue.js';
 import { registerEstimate } from './commands/estimate.js';
 import { registerMigrate } from './commands/migrate.js';
@@ -19,5 +21,7 @@ export function buildProgram(): Command {
   registerEnqueue(program);
   registerWorker(program);
   registerEstimate(program);
+  registerBudget(program);
+  registerAlerts(program);
   return program;
 }
