@@ -5,7 +5,7 @@ import { log as defaultLog, type Logger } from '../log.js';
 import { formatDollars } from '../pricing/money.js';
 import type { Usage } from '../pricing/types.js';
 import { applyBudgetBatch, type BatchItem, type BatchResult, type ClosedCall, type ItemOutcome, type ItemValue, type NormalizedReserve } from './apply-budget-batch.js';
-import { GroupCommitter, type GroupCommitOptions } from './group-committer.js';
+import { GroupCommitter, type GroupCommitOptions } from '../db/group-committer.js';
 import type { CloseStaleResult, RecordedAlert, ReleaseResult, ReserveRequest, ReserveResult, SettleInput, SettleResult } from './types.js';
 import { UnpricedCallError } from './unpriced-call-error.js';
 
