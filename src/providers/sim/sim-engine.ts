@@ -5,7 +5,7 @@ import type { ContextWindowFor } from './default-context-window-for.js';
 import type { SimTokenizer, TokenizerFor } from './default-tokenizer-for.js';
 import { generateObject } from './generate-object.js';
 import type { SimAnswer, SimError, SimLimits, SimProtocol, SimReply, SimUsage } from './protocols/sim-protocol.js';
-import { applySimConfigPatch, parseSimConfigPatch, resolveKnobs, type SimConfig, type SimModelKnobs } from './sim-config.js';
+import { applySimConfigPatch, defaultSimConfig, parseSimConfigPatch, resolveKnobs, type SimConfig, type SimModelKnobs } from './sim-config.js';
 import { SimRequestError, type SimRequest } from './sim-request.js';
 import { SimStatsRecorder, type SimStats } from './sim-stats.js';
 import { summarizeText } from './summarize-text.js';
@@ -62,11 +62,14 @@ export class SimEngine {
     return structuredClone(this.configValue);
   }
 
-  /** Applies a configuration patch (validated; throws an Error naming the bad field). */
-  configure(patch: unknown): SimConfig {
+  /**
+   * Applies a configuration patch (validated; throws an Error naming the bad field). With
+   * `replace`, the patch applies to the defaults instead of the current configuration.
+   */
+  configure(patch: unknown, options: { replace?: boolean } = {}): SimConfig {
     const parsed = parseSimConfigPatch(patch);
-    this.configValue = applySimConfigPatch(this.configValue, parsed);
-    if (parsed.seed !== undefined) this.states.clear();
+    this.configValue = applySimConfigPatch(options.replace ? defaultSimConfig() : this.configValue, parsed);
+    if (parsed.seed !== undefined || options.replace) this.states.clear();
     for (const [model, state] of this.states) state.knobs = resolveKnobs(this.configValue, model, this.contextWindowFor(model));
     return this.config;
   }
