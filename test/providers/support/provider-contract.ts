@@ -181,6 +181,7 @@ export function describeProviderContract(spec: ProviderContract): void {
       expect(rejected.message).toContain(spec.providerId);
       expect(rejected.message).not.toContain('wrong-secret');
       expect(rejected.message).not.toContain('0123');
+      expect(rejected.cause).toBeUndefined();
 
       const accepted = await provider({ apiKey: 'the-right-key' }).chat(request());
       expect(accepted.text.length).toBeGreaterThan(0);
