@@ -6,7 +6,7 @@ import { loadConfig, type Config } from '../../src/config.js';
 import { createLogger } from '../../src/log.js';
 import type { Catalog } from '../../src/pricing/catalog.js';
 import { loadCatalog } from '../../src/pricing/load-catalog.js';
-import { catalogTokenizerFor } from '../../src/providers/sim/catalog-tokenizer-for.js';
+import { simOptionsFromCatalog } from '../../src/providers/sim/sim-options-from-catalog.js';
 import type { SimConfigPatch } from '../../src/providers/sim/sim-config.js';
 import { startSimulator, type RunningSimulator } from '../../src/providers/sim/simulator.js';
 import { openProducer, type OpenProducer } from '../../src/queue/open-producer.js';
@@ -50,7 +50,7 @@ export function usePipeline(env: TestEnv, setup: PipelineSetup = {}): Pipeline {
     }
     const partial = loadConfig(vars);
     state.catalog = loadCatalog(partial);
-    state.sim = await startSimulator({ port: 0, tokenizerFor: catalogTokenizerFor(state.catalog), ...(setup.sim ? { config: setup.sim } : {}) });
+    state.sim = await startSimulator({ port: 0, ...simOptionsFromCatalog(state.catalog), ...(setup.sim ? { config: setup.sim } : {}) });
     vars.FRUGAL_SIM_URL = state.sim.url;
     if (setup.local) vars.FRUGAL_LOCAL_URL = `${state.sim.url}/v1`;
     state.config = loadConfig(vars);

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { getConfig } from '../../config.js';
 import { InputError } from '../../errors.js';
 import { loadCatalog } from '../../pricing/load-catalog.js';
-import { catalogTokenizerFor } from '../../providers/sim/catalog-tokenizer-for.js';
+import { simOptionsFromCatalog } from '../../providers/sim/sim-options-from-catalog.js';
 import { loadSimConfigFile } from '../../providers/sim/load-sim-config-file.js';
 import { startSimulator, type RunningSimulator } from '../../providers/sim/simulator.js';
 import { bold, dim } from '../output.js';
@@ -31,7 +31,7 @@ export function registerSim(program: Command): void {
       const config = options.config ? await loadSimConfigFile(options.config) : undefined;
       let sim: RunningSimulator;
       try {
-        sim = await startSimulator({ port, host: options.host, tokenizerFor: catalogTokenizerFor(loadCatalog(getConfig())), ...(config ? { config } : {}) });
+        sim = await startSimulator({ port, host: options.host, ...simOptionsFromCatalog(loadCatalog(getConfig())), ...(config ? { config } : {}) });
       } catch (error) {
         const code = (error as NodeJS.ErrnoException).code;
         if (code === 'EADDRINUSE') throw new InputError(`port ${port} on ${options.host} is already in use`, 'pick another with --port (0 picks a free one)');
