@@ -13,6 +13,7 @@ import { countTokens } from '../pricing/tokenizer.js';
 import type { ProviderId } from '../pricing/types.js';
 import { chunkTokensFor } from '../router/chunk-size.js';
 import { jobIdFor } from './job-id.js';
+import { jobRow } from './job-row.js';
 import { chunkJobs, combineSpec } from './long-documents.js';
 import { INTAKE_QUEUE, type IntakeJobData, type IntakeJobResult } from './queues.js';
 
@@ -142,15 +143,7 @@ export class Producer {
       const rows = await this.db
         .insert(jobs)
         .values(
-          list.slice(i, i + 1_000).map(({ jobId, spec }) => ({
-            jobId,
-            kind: spec.kind,
-            tier: spec.tier,
-            budgets: spec.budgets,
-            private: spec.private,
-            priority: spec.priority ?? null,
-            payload: spec.payload,
-          })),
+          list.slice(i, i + 1_000).map(({ jobId, spec }) => ({ ...jobRow(jobId, spec), payload: spec.payload })),
         )
         .onConflictDoUpdate({
           target: jobs.jobId,

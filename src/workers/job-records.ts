@@ -6,6 +6,7 @@ import type { JobSpec } from '../jobs/job-spec.js';
 import type { Logger } from '../log.js';
 import type { IntakeJobData, IntakeJobResult } from '../queue/queues.js';
 import type { Route } from '../router/route.js';
+import { jobRow } from '../queue/job-row.js';
 
 /**
  * The job rows in Postgres for the states a worker decides: waiting for budget (neither called
@@ -87,14 +88,3 @@ export class JobRecords {
   }
 }
 
-function jobRow(jobId: string, spec: JobSpec, parentId: string | undefined) {
-  return {
-    jobId,
-    kind: spec.kind,
-    tier: spec.tier,
-    budgets: spec.budgets,
-    private: spec.private,
-    priority: spec.priority ?? null,
-    parentId: parentId ?? null,
-  };
-}

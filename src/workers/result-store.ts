@@ -3,6 +3,7 @@ import type { Db } from '../db/client.js';
 import { GroupCommitter } from '../db/group-committer.js';
 import { jobs, results } from '../db/schema/jobs.js';
 import type { JobSpec } from '../jobs/job-spec.js';
+import { jobRow } from '../queue/job-row.js';
 import type { Route } from '../router/route.js';
 
 export interface CompletedJob {
@@ -77,13 +78,7 @@ export class ResultStore {
         .insert(jobs)
         .values(
           items.map((j) => ({
-            jobId: j.jobId,
-            kind: j.spec.kind,
-            tier: j.spec.tier,
-            budgets: j.spec.budgets,
-            private: j.spec.private,
-            priority: j.spec.priority ?? null,
-            parentId: j.parentId ?? null,
+            ...jobRow(j.jobId, j.spec, j.parentId),
             status: 'completed' as const,
             route: j.route,
             updatedAt: now,
