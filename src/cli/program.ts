@@ -1,7 +1,15 @@
 import { Command } from 'commander';
+import { registerDemo } from './commands/demo.js';
+import { registerJobs } from './commands/jobs.js';
 import { registerMigrate } from './commands/migrate.js';
 import { registerModels } from './commands/models.js';
+import { registerQueue } from './commands/queue.js';
+import { registerReport } from './commands/report.js';
+import { registerResults } from './commands/results.js';
+import { registerSchedule } from './commands/schedule.js';
 import { registerSim } from './commands/sim.js';
+import { registerSpend } from './commands/spend.js';
+import { registerStatus } from './commands/status.js';
 
 /** Builds the `frugal` command tree. Each command module registers its own subcommands. */
 export function buildProgram(): Command {
@@ -13,5 +21,13 @@ export function buildProgram(): Command {
   registerMigrate(program);
   registerModels(program);
   registerSim(program);
+  registerStatus(program);
+  registerSpend(program);
+  registerQueue(program);
+  registerJobs(program);
+  registerResults(program);
+  registerReport(program);
+  registerSchedule(program);
+  registerDemo(program);
   return program;
 }
