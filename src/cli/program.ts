@@ -17,7 +17,9 @@ export function buildProgram(): Command {
     .name('frugal')
     .description('Cost-aware LLM batch job runner: the cheapest model that is good enough, never over budget.')
     .version('0.1.0')
-    .showHelpAfterError('(run with --help for usage)');
+    .showHelpAfterError('(run with --help for usage)')
+    // Options after a subcommand belong to it, so `results export --kind x` is not read by `results`.
+    .enablePositionalOptions();
   registerMigrate(program);
   registerModels(program);
   registerSim(program);

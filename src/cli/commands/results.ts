@@ -189,6 +189,8 @@ export async function pruneResults(ctx: CliContext, options: { olderThan: string
 export function registerResults(program: Command): void {
   const group = program
     .command('results')
+    // `results export --kind x`: options after a subcommand belong to the subcommand.
+    .enablePositionalOptions()
     .description('the answers of completed jobs (stored in Postgres), newest first; see also `results export` and `results prune`')
     .option('--limit <n>', 'show at most this many', '20')
     .option('--kind <kind>', `only this job kind (${KINDS.join(', ')})`)
