@@ -6,12 +6,12 @@ import { BudgetLedger, newCallId } from '../../src/budget/budget-ledger.js';
 import { BudgetStore } from '../../src/budget/budget-store.js';
 import type { ReserveRequest } from '../../src/budget/types.js';
 import { CliContext } from '../../src/cli/context.js';
+import { runReport } from '../../src/cli/commands/report.js';
 import { collectSpend } from '../../src/cli/commands/spend.js';
 import { jobs } from '../../src/db/schema/jobs.js';
 import { InputError } from '../../src/errors.js';
 import { createLogger } from '../../src/log.js';
 import { loadCatalog } from '../../src/pricing/load-catalog.js';
-import type { Producer } from '../../src/queue/producer.js';
 import { gatherReportFigures } from '../../src/reports/gather-report-figures.js';
 import { ReportRunner } from '../../src/reports/report-runner.js';
 import { useTestEnv } from '../support/env.js';
@@ -148,7 +148,7 @@ describe("a day's report figures", () => {
 
 describe('frugal report', () => {
   it('stores one row per day and writes the Markdown with the chart embedded; running it again replaces both', async () => {
-    const runner = new ReportRunner({ db: env.db, pool: env.pool, catalog, producer: undefined as unknown as Producer });
+    const runner = new ReportRunner({ db: env.db, pool: env.pool, catalog });
     const first = await runner.run({ date: DAY, tz: 'UTC', outDir, summary: false });
     expect(first.filePath).toBe(join(outDir, `frugal-report-${DAY}.md`));
     const markdown = readFileSync(first.filePath!, 'utf8');
@@ -174,8 +174,24 @@ describe('frugal report', () => {
     expect(existsSync(`${first.filePath}.${process.pid}.partial`)).toBe(false);
   });
 
+  it('writes the report without a summary, saying why, when no provider is configured', async () => {
+    const ctx = new CliContext(env.config);
+    try {
+      const result = await runReport(ctx, { date: DAY, tz: 'UTC', out: outDir });
+      expect(result).toMatchObject({ date: DAY, tz: 'UTC', ranWorker: false, filePath: join(outDir, `frugal-report-${DAY}.md`) });
+      expect(result.summary).toMatchObject({ status: 'skipped', jobId: null, reason: 'no provider is configured (set an API key, or FRUGAL_SIM_URL for the simulator)' });
+      expect(readFileSync(result.filePath!, 'utf8')).toContain('_No executive summary: no provider is configured');
+      // No doomed job was left behind.
+      const { rows } = await env.pool.query<{ n: number }>(`select count(*)::int as n from jobs where kind = 'report'`);
+      expect(rows[0]!.n).toBe(0);
+      await expect(runReport(ctx, { date: DAY, tz: 'UTC', out: outDir, budgets: ['nope'] })).rejects.toThrow('no budget named "nope"');
+    } finally {
+      await ctx.close();
+    }
+  });
+
   it('refuses a date that is not a calendar day, naming the flag', async () => {
-    const runner = new ReportRunner({ db: env.db, pool: env.pool, catalog, producer: undefined as unknown as Producer });
+    const runner = new ReportRunner({ db: env.db, pool: env.pool, catalog });
     await expect(runner.run({ date: '2026-02-30', tz: 'UTC', outDir: null, summary: false })).rejects.toThrow(InputError);
     await expect(runner.run({ date: '2026-02-30', tz: 'UTC', outDir: null, summary: false })).rejects.toThrow('--date "2026-02-30" is not a date');
     await expect(runner.run({ date: DAY, tz: 'Mars/Olympus', outDir: null, summary: false })).rejects.toThrow('--tz "Mars/Olympus" is not a known time zone');

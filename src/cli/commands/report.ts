@@ -5,6 +5,7 @@ import type { Config } from '../../config.js';
 import { createLogger } from '../../log.js';
 import { formatDollars } from '../../pricing/money.js';
 import type { Tier } from '../../pricing/types.js';
+import { createProviders } from '../../providers/create-providers.js';
 import { openProducer } from '../../queue/open-producer.js';
 import { createIntakeQueue } from '../../queue/queues.js';
 import { checkTimeZone, localTimeZone, parseDaySpec } from '../../reports/report-day.js';
@@ -62,7 +63,9 @@ export async function runReport(ctx: CliContext, options: ReportCommandOptions):
   const { db, pool } = await ctx.db();
   const producer = await openProducer(ctx.config);
   ctx.onClose(() => producer.close());
-  const summary = options.summary !== false;
+  // A summary job no provider could take would only fail: say why there is none instead.
+  const noProvider = createProviders(ctx.config, { logger: { info: () => {} } }).available().length === 0;
+  const summary = options.summary !== false && !noProvider;
   const worker = summary ? await startWorkerIfNone(ctx, ctx.config, options.worker) : undefined;
   if (worker) ctx.onClose(() => worker.close());
   const runner = new ReportRunner({ db, pool, catalog: producer.catalog, producer: producer.producer });
@@ -73,6 +76,7 @@ export async function runReport(ctx: CliContext, options: ReportCommandOptions):
     budgets,
     outDir: options.out ?? './reports',
     summary,
+    ...(noProvider && options.summary !== false ? { noSummaryReason: 'no provider is configured (set an API key, or FRUGAL_SIM_URL for the simulator)' } : {}),
     ...(options.summaryTimeoutMs === undefined ? {} : { summaryTimeoutMs: options.summaryTimeoutMs }),
     ...(options.now ? { now: options.now } : {}),
   });
