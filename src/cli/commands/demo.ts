@@ -61,7 +61,20 @@ export interface DemoResult {
   totalMicros: number;
   budget: Pick<BudgetStatus, 'name' | 'limitMicros' | 'spentMicros' | 'reservedMicros' | 'remainingMicros' | 'hard' | 'exhausted'>;
   alerts: AlertFigure[];
-  report: { path: string | null; summary: ReportOutcome['summary']['status']; summaryModel: string | null; savingMicros: number; premiumMicros: number };
+  report: {
+    path: string | null;
+    summary: ReportOutcome['summary']['status'];
+    summaryModel: string | null;
+    summaryCostMicros: number;
+    /** The jobs' spend the report covers (its own summary came after). */
+    actualMicros: number;
+    /** The same calls on the premium model alone. */
+    premiumMicros: number;
+    savingMicros: number;
+    savingPercent: number | null;
+  };
+  /** Where the demo's data is, for other commands (password redacted). */
+  databaseUrl: string;
   elapsedMs: number;
 }
 
@@ -183,9 +196,13 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
         path: report.filePath,
         summary: report.summary.status,
         summaryModel: report.summary.model,
-        savingMicros: report.figures.premium.savingMicros,
+        summaryCostMicros: report.summary.costMicros,
+        actualMicros: report.figures.premium.actualMicros,
         premiumMicros: report.figures.premium.equivalentMicros,
+        savingMicros: report.figures.premium.savingMicros,
+        savingPercent: report.figures.premium.savingPercent,
       },
+      databaseUrl: redactUrl(databaseUrl),
       elapsedMs: Date.now() - started,
     };
   } finally {
@@ -282,7 +299,10 @@ export function formatDemo(r: DemoResult): string {
           { header: 'OUTPUT TOKENS', value: (s) => s.outputTokens.toLocaleString('en-US'), align: 'right' },
         ]),
   );
-  lines.push(`total ${formatDollars(r.totalMicros)}; the same work on the premium model alone: ${formatDollars(r.report.premiumMicros)} (saving ${formatDollars(r.report.savingMicros)})`);
+  const summaryCost = r.report.summaryCostMicros > 0 ? ` (the jobs ${formatDollars(r.report.actualMicros)}, the report's summary ${formatDollars(r.report.summaryCostMicros)})` : '';
+  lines.push(`total ${formatDollars(r.totalMicros)}${summaryCost}`);
+  const percent = r.report.savingPercent === null ? '' : ` (${r.report.savingPercent}%)`;
+  lines.push(`the same jobs on the premium model alone: ${formatDollars(r.report.premiumMicros)} — routing saved ${formatDollars(r.report.savingMicros)}${percent}`);
   const b = r.budget;
   lines.push('', bold('Budget'));
   lines.push(`"${b.name}": ${formatDollars(b.spentMicros)} spent of ${formatDollars(b.limitMicros)} a day (${b.hard ? 'hard' : 'soft'}), ${formatDollars(b.remainingMicros)} left${b.exhausted ? ' — exhausted' : ''}`);
@@ -295,7 +315,7 @@ export function formatDemo(r: DemoResult): string {
   lines.push('');
   if (r.providers === 'real') lines.push('The providers were real: the spend above was charged to your accounts.');
   else lines.push(yellow('The providers were simulated: no API was called and nothing was charged. The figures are what the simulated calls would have cost at list prices.'));
-  lines.push(dim(`Explore the demo's data: DATABASE_URL=<server>/${r.database} FRUGAL_PREFIX=${r.prefix} npx frugal status | spend --by kind | results`));
+  lines.push(dim(`Explore the demo's data with any command, e.g.: DATABASE_URL=${r.databaseUrl} FRUGAL_PREFIX=${r.prefix} npx frugal spend --by kind`));
   return lines.join('\n');
 }
 
