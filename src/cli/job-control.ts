@@ -1,5 +1,5 @@
 import type { Queue } from 'bullmq';
-import { and, eq, isNull, or, sql } from 'drizzle-orm';
+import { and, eq, or, sql } from 'drizzle-orm';
 import type pg from 'pg';
 import type { BudgetLedger } from '../budget/budget-ledger.js';
 import type { Db } from '../db/client.js';
@@ -55,15 +55,16 @@ export class JobControl {
    */
   async retry(jobId: string): Promise<RetryOutcome> {
     const root = await this.rootOf(jobId);
-    if (root.status !== 'failed') {
+    const existing = await this.queue.getJob(root.jobId);
+    const state = existing ? await existing.getState() : undefined;
+    // A document whose part failed is failed in BullMQ even when its own row was never marked.
+    if (root.status !== 'failed' && state !== 'failed') {
       throw new JobStateError(`job "${root.jobId}" is ${describeStatus(root.status)}, not failed`, 'only failed jobs are retried; `frugal enqueue --force` runs finished work again');
     }
     if (root.payload === null) {
       throw new JobStateError(`job "${root.jobId}" cannot be retried: its document was pruned`, 'enqueue the document again');
     }
-    const existing = await this.queue.getJob(root.jobId);
     if (existing) {
-      const state = await existing.getState();
       if (state === 'active') throw new JobStateError(`job "${root.jobId}" is running now`, 'wait for it to finish');
       await existing.remove({ removeChildren: true }).catch((error: unknown) => {
         throw new JobStateError(`job "${root.jobId}" cannot be retried now: ${(error as Error).message}`, 'a part of it is running; try again in a moment');
@@ -87,7 +88,8 @@ export class JobControl {
 
   /** Retries every failed job. */
   async retryAllFailed(): Promise<BatchOutcome<RetryOutcome>> {
-    const rows = await this.db.select({ jobId: jobs.jobId }).from(jobs).where(and(eq(jobs.status, 'failed'), isNull(jobs.parentId))).orderBy(jobs.jobId);
+    // Parts included: each leads to its document, retried once.
+    const rows = await this.db.select({ jobId: jobs.jobId }).from(jobs).where(eq(jobs.status, 'failed')).orderBy(jobs.jobId);
     return this.each(rows.map((r) => r.jobId), (id) => this.retry(id));
   }
 

@@ -63,9 +63,16 @@ export async function runReport(ctx: CliContext, options: ReportCommandOptions):
   const { db, pool } = await ctx.db();
   const producer = await openProducer(ctx.config);
   ctx.onClose(() => producer.close());
-  // A summary job no provider could take would only fail: say why there is none instead.
+  // A summary job no provider could take would only fail, and one on a paused queue would only
+  // wait: say why there is none instead.
   const noProvider = createProviders(ctx.config, { logger: { info: () => {} } }).available().length === 0;
-  const summary = options.summary !== false && !noProvider;
+  const paused = options.summary !== false && !noProvider && (await intakePaused(ctx));
+  const noSummaryReason = noProvider
+    ? 'no provider is configured (set an API key, or FRUGAL_SIM_URL for the simulator)'
+    : paused
+      ? 'the intake queue is paused (frugal queue resume)'
+      : undefined;
+  const summary = options.summary !== false && noSummaryReason === undefined;
   const worker = summary ? await startWorkerIfNone(ctx, ctx.config, options.worker) : undefined;
   if (worker) ctx.onClose(() => worker.close());
   const runner = new ReportRunner({ db, pool, catalog: producer.catalog, producer: producer.producer });
@@ -76,7 +83,7 @@ export async function runReport(ctx: CliContext, options: ReportCommandOptions):
     budgets,
     outDir: options.out ?? './reports',
     summary,
-    ...(noProvider && options.summary !== false ? { noSummaryReason: 'no provider is configured (set an API key, or FRUGAL_SIM_URL for the simulator)' } : {}),
+    ...(options.summary !== false && noSummaryReason ? { noSummaryReason } : {}),
     ...(options.summaryTimeoutMs === undefined ? {} : { summaryTimeoutMs: options.summaryTimeoutMs }),
     ...(options.now ? { now: options.now } : {}),
   });
@@ -90,6 +97,15 @@ export async function runReport(ctx: CliContext, options: ReportCommandOptions):
     figures: outcome.figures,
     ranWorker: worker !== undefined,
   };
+}
+
+async function intakePaused(ctx: CliContext): Promise<boolean> {
+  const queue = createIntakeQueue(await ctx.redis(), ctx.config.queuePrefix);
+  try {
+    return await queue.isPaused();
+  } finally {
+    await queue.close();
+  }
 }
 
 async function startWorkerIfNone(ctx: CliContext, config: Config, options: FrugalWorkerOptions = {}): Promise<FrugalWorker | undefined> {
