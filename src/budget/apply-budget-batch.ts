@@ -87,9 +87,14 @@ export async function applyBudgetBatch(pool: pg.Pool, items: readonly BatchItem[
         await pool.query({ name: 'frugal-budget-ensure-periods', text: SQL.ensurePeriods, values: [error.names, error.kindScopes, options.now] });
         continue;
       }
-      if (isTransient(error) && attempt < maxRetries) {
-        await delay(5 * 2 ** attempt + Math.random() * 10);
-        continue;
+      if (isTransient(error)) {
+        if (attempt < maxRetries) {
+          await delay(5 * 2 ** attempt + Math.random() * 10);
+          continue;
+        }
+        // Postgres unreachable or overloaded: every request of the batch gets the error now,
+        // rather than each being retried alone.
+        return { outcomes: items.map(() => ({ ok: false, error: asError(error) })), alerts: [] };
       }
       if (items.length > 1) return applyOneByOne(pool, items, options);
       return { outcomes: [{ ok: false, error: asError(error) }], alerts: [] };
@@ -274,9 +279,12 @@ async function transact(
   let broken = false;
   try {
     // Generic plans: these statements run thousands of times a second with the same shapes, and
-    // planning each execution would cost more than executing it. Their plans were checked to use
-    // the primary keys with generic parameters.
-    await client.query('begin; set local plan_cache_mode = force_generic_plan');
+    // planning each execution would cost more than executing it. Every statement here is a
+    // lookup by key, so sequential scans are ruled out: a generic plan made while the ledger was
+    // still small (a new installation, before autovacuum's first analyze) would otherwise keep
+    // scanning the whole ledger as it grows. (The cost penalty of a ruled-out scan on the small
+    // budgets table would switch on JIT compilation, hundreds of milliseconds: off.)
+    await client.query('begin; set local plan_cache_mode = force_generic_plan; set local enable_seqscan = off; set local jit = off');
     try {
       const result = await applyInTransaction(client, items, now, duplicates);
       await client.query('commit');

@@ -5,7 +5,7 @@ import { log as defaultLog, type Logger } from '../log.js';
 import { formatDollars } from '../pricing/money.js';
 import type { Usage } from '../pricing/types.js';
 import { applyBudgetBatch, type BatchItem, type BatchResult, type ClosedCall, type ItemOutcome, type ItemValue, type NormalizedReserve } from './apply-budget-batch.js';
-import { GroupCommitter, type GroupCommitOptions } from './group-committer.js';
+import { GroupCommitter, type GroupCommitOptions } from '../db/group-committer.js';
 import type { CloseStaleResult, RecordedAlert, ReleaseResult, ReserveRequest, ReserveResult, SettleInput, SettleResult } from './types.js';
 import { UnpricedCallError } from './unpriced-call-error.js';
 
@@ -45,7 +45,7 @@ export class BudgetLedger {
     this.onAlerts = options.onAlerts;
     this.logger = options.logger ?? defaultLog;
     if ((options.mode ?? 'grouped') === 'grouped') {
-      this.committer = new GroupCommitter<BatchItem, ItemOutcome>((items) => this.apply(items), options.group);
+      this.committer = new GroupCommitter<BatchItem, ItemOutcome>((items) => this.applyBatch(items), options.group);
     }
   }
 
@@ -121,10 +121,6 @@ export class BudgetLedger {
     const outcome = this.committer ? await this.committer.submit(item) : (await this.applyBatch([item]))[0]!;
     if (!outcome.ok) throw outcome.error;
     return outcome.value;
-  }
-
-  private async apply(items: BatchItem[]): Promise<ItemOutcome[]> {
-    return this.applyBatch(items);
   }
 
   private async applyBatch(items: BatchItem[]): Promise<ItemOutcome[]> {

@@ -1,5 +1,9 @@
 import { Command } from 'commander';
+import { registerAlerts } from './commands/alerts.js';
+import { registerBudget } from './commands/budget.js';
 import { registerDemo } from './commands/demo.js';
+import { registerEnqueue } from './commands/enqueue.js';
+import { registerEstimate } from './commands/estimate.js';
 import { registerJobs } from './commands/jobs.js';
 import { registerMigrate } from './commands/migrate.js';
 import { registerModels } from './commands/models.js';
@@ -10,6 +14,7 @@ import { registerSchedule } from './commands/schedule.js';
 import { registerSim } from './commands/sim.js';
 import { registerSpend } from './commands/spend.js';
 import { registerStatus } from './commands/status.js';
+import { registerWorker } from './commands/worker.js';
 
 /** Builds the `frugal` command tree. Each command module registers its own subcommands. */
 export function buildProgram(): Command {
@@ -23,6 +28,11 @@ export function buildProgram(): Command {
   registerMigrate(program);
   registerModels(program);
   registerSim(program);
+  registerEnqueue(program);
+  registerWorker(program);
+  registerEstimate(program);
+  registerBudget(program);
+  registerAlerts(program);
   registerStatus(program);
   registerSpend(program);
   registerQueue(program);

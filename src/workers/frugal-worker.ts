@@ -1,5 +1,6 @@
 import { Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
+import { AlertDeliverer } from '../budget/alert-deliverer.js';
 import { BudgetLedger, type BudgetLedgerOptions } from '../budget/budget-ledger.js';
 import { ANY_BUDGET, onBudgetChanged } from '../budget/on-budget-changed.js';
 import type { Config } from '../config.js';
@@ -33,6 +34,13 @@ export interface FrugalWorkerOptions extends PipelineOptions {
   staleReservationMs?: number;
   /** How often this process looks for stale reservations. Default 60,000 ms. */
   staleCheckMs?: number;
+  /**
+   * How long a job's lock lasts without renewal; a worker that dies holding jobs loses them to
+   * another worker after about this long. Default 30,000 ms (BullMQ's).
+   */
+  lockDurationMs?: number;
+  /** How often this worker looks for stalled jobs. Default 30,000 ms (BullMQ's). */
+  stalledIntervalMs?: number;
   /** Budget ledger tuning (group commit). */
   ledger?: BudgetLedgerOptions;
   health?: ProviderHealthOptions;
@@ -53,7 +61,7 @@ export class FrugalWorker {
   private constructor(
     readonly runtime: WorkerRuntime,
     private readonly worker: Worker<IntakeJobData, IntakeJobResult>,
-    private readonly resources: { dbHandle: DbHandle; redis: Redis; stopListening: () => Promise<void> },
+    private readonly resources: { dbHandle: DbHandle; redis: Redis; alerts: AlertDeliverer; stopListening: () => Promise<void> },
     private readonly options: FrugalWorkerOptions,
   ) {}
 
@@ -72,7 +80,10 @@ export class FrugalWorker {
       return { requests: limits.rpm ?? Number.MAX_SAFE_INTEGER, tokens: limits.tpm ?? Number.MAX_SAFE_INTEGER, windowMs: (limits.windowSeconds ?? 60) * 1000 };
     });
     const queue = createIntakeQueue(redis, config.queuePrefix);
-    const ledger = new BudgetLedger(dbHandle.pool, { ...options.ledger, logger: log });
+    // Alerts recorded by settlements are posted to the webhook (retried, state kept in Postgres).
+    const alerts = new AlertDeliverer(dbHandle.pool, { ...(config.alertWebhook ? { webhookUrl: config.alertWebhook } : {}), logger: log });
+    alerts.start();
+    const ledger = new BudgetLedger(dbHandle.pool, { ...options.ledger, logger: log, onAlerts: () => alerts.kick() });
     const records = new JobRecords(dbHandle.db, queue, log);
     const runtime: WorkerRuntime = {
       db: dbHandle.db,
@@ -100,6 +111,8 @@ export class FrugalWorker {
       prefix: config.queuePrefix,
       concurrency: options.concurrency ?? 50,
       autorun: false,
+      ...(options.lockDurationMs === undefined ? {} : { lockDuration: options.lockDurationMs }),
+      ...(options.stalledIntervalMs === undefined ? {} : { stalledInterval: options.stalledIntervalMs }),
     });
     worker.on('error', (error) => log.error({ err: error.message }, 'worker error'));
     worker.on('failed', (job, error) => void recordFinalFailure(runtime, job, error));
@@ -107,7 +120,7 @@ export class FrugalWorker {
     const stopListening = await onBudgetChanged(config.databaseUrl, (budget) => {
       records.wake(budget === ANY_BUDGET ? undefined : budget).catch((error: unknown) => log.warn({ err: String(error) }, 'waking jobs failed'));
     });
-    const self = new FrugalWorker(runtime, worker, { dbHandle, redis, stopListening }, options);
+    const self = new FrugalWorker(runtime, worker, { dbHandle, redis, alerts, stopListening }, options);
     // Jobs may have waited for budget while no worker ran; let them look again.
     await records.wake();
     self.startStaleCheck();
@@ -155,6 +168,7 @@ export class FrugalWorker {
     await runtime.ledger.drain();
     await runtime.results.drain();
     await runtime.observations.drain();
+    await this.resources.alerts.stop();
     runtime.health.stop();
     runtime.calibration.stop();
     await this.resources.stopListening().catch(() => {});

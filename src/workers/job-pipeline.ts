@@ -1,13 +1,13 @@
 import { DelayedError, UnrecoverableError, WaitingChildrenError, type Job } from 'bullmq';
 import { newCallId } from '../budget/budget-ledger.js';
 import type { ReserveRefused } from '../budget/types.js';
-import { JOB_KINDS, type Prompt } from '../jobs/index.js';
+import { FrugalError } from '../errors.js';
+import { JOB_KINDS } from '../jobs/index.js';
 import type { JobSpec } from '../jobs/job-spec.js';
 import { splitDocument } from '../jobs/split-document.js';
 import type { SummarizePayload } from '../jobs/summarize.js';
 import type { CatalogModel } from '../pricing/catalog-model.js';
 import { costMicros } from '../pricing/cost-micros.js';
-import type { EstimateRequest } from '../pricing/count-request-tokens.js';
 import { estimate, outputCap, type Estimate } from '../pricing/estimate.js';
 import { raiseSafeBound } from '../pricing/record-observation.js';
 import { countTokens } from '../pricing/tokenizer.js';
@@ -23,6 +23,7 @@ import type { ChatResponse } from '../providers/types.js';
 import { chunkJobs, combineSpec, parseChildJobId } from '../queue/long-documents.js';
 import type { IntakeJobData, IntakeJobResult } from '../queue/queues.js';
 import { chunkTokensFor } from '../router/chunk-size.js';
+import { estimateRequestFor } from '../router/forecast.js';
 import { route, type Route, type RouteRequest } from '../router/route.js';
 import type { WorkerRuntime } from './worker-runtime.js';
 
@@ -86,7 +87,7 @@ export class JobPipeline {
     const jobId = job.id!;
     const kind = JOB_KINDS[spec.kind];
     const prompt = kind.buildPrompt(spec.payload);
-    const request = toEstimateRequest(spec, prompt);
+    const request = estimateRequestFor(spec, prompt);
     const state: AttemptState = { failed: [], skip: new Map(), roomMicros: undefined, lastRefusal: undefined, calls: 0, costMicros: 0, seq: 0, route: undefined };
 
     for (let step = 0; step < MAX_ROUTING_STEPS; step++) {
@@ -113,26 +114,16 @@ export class JobPipeline {
 
       const model = rt.catalog.require(decision.modelId);
       const est = estimates.get(model.id)!;
+      // After a 429 the provider is slowed for everyone: wait for it rather than pay more elsewhere.
+      const slowed = rt.health.slowedMs(model.provider);
+      if (slowed > 0) return this.delay(job, token, slowed + Math.floor(Math.random() * 50));
       const admission = await rt.limiter.acquire(model.id, est.maxInputTokens + est.maxOutputTokens);
       if (!admission.ok) return this.delay(job, token, admission.retryInMs);
 
       const callId = newCallId();
       const seq = state.seq++;
       if (rt.options.accounting) {
-        const reservation = await rt.ledger.reserve({
-          callId,
-          jobId,
-          attempt: job.attemptsMade,
-          seq,
-          kind: spec.kind,
-          model: model.id,
-          provider: model.provider,
-          budgetNames: spec.budgets,
-          maxCostMicros: est.maxCostMicros,
-          estInputTokens: est.inputTokens,
-          estOutputTokens: est.expectedOutputTokens,
-          estCostMicros: est.expectedCostMicros,
-        });
+        const reservation = await this.reserve(job, spec, model, est, callId, seq, state);
         if (!reservation.ok) {
           void rt.limiter.refundTokens(model.id, est.maxInputTokens + est.maxOutputTokens);
           const left = Math.max(0, reservation.limitMicros - reservation.spentMicros - reservation.reservedMicros);
@@ -203,6 +194,33 @@ export class JobPipeline {
       return { text: check.output.text, model: model.id, costMicros: state.costMicros };
     }
     throw await this.fail(job, spec, state, `no route settled after ${MAX_ROUTING_STEPS} routing steps`);
+  }
+
+  /** Reserves the call's maximum cost on every budget of the job, all or nothing. */
+  private async reserve(job: IntakeJob, spec: JobSpec, model: CatalogModel, est: Estimate, callId: string, seq: number, state: AttemptState) {
+    try {
+      return await this.rt.ledger.reserve({
+        callId,
+        jobId: job.id!,
+        attempt: job.attemptsMade,
+        seq,
+        kind: spec.kind,
+        model: model.id,
+        provider: model.provider,
+        budgetNames: spec.budgets,
+        maxCostMicros: est.maxCostMicros,
+        estInputTokens: est.inputTokens,
+        estOutputTokens: est.expectedOutputTokens,
+        estCostMicros: est.expectedCostMicros,
+      });
+    } catch (error) {
+      // A job naming a budget that does not exist (deleted since enqueue), or a model with no
+      // usable price, can never be reserved for: fail it instead of retrying.
+      if (error instanceof FrugalError && (error.code === 'BUDGET_UNKNOWN' || error.code === 'CALL_UNPRICED')) {
+        throw await this.fail(job, spec, state, error.message);
+      }
+      throw error;
+    }
   }
 
   /** What to do when the router found no model: wait (budget, provider health), chunk, or fail. */
@@ -303,12 +321,11 @@ export class JobPipeline {
 
   /** The chunk size for a long document of this job (cl100k_base tokens). */
   private chunkLimit(spec: JobSpec): number {
-    const prompt = JOB_KINDS[spec.kind].buildPrompt(spec.payload);
     return chunkTokensFor(this.rt.catalog.list(), this.rt.calibration, {
       kind: spec.kind,
       tier: spec.tier,
       private: spec.private,
-      outputTokens: outputCap(toEstimateRequest(spec, prompt)) ?? 4_096,
+      outputTokens: outputCap(estimateRequestFor(spec)) ?? 4_096,
       chunkTokens: this.rt.options.chunkTokens,
       providerUsable: (p) => this.rt.providers.unavailableReason(p) === undefined,
     });
@@ -348,14 +365,4 @@ export class JobPipeline {
     if (groups.length < 2) return { text: joined };
     return { groups, level: level + 1 };
   }
-}
-
-function toEstimateRequest(spec: JobSpec, prompt: Prompt): EstimateRequest {
-  return {
-    kind: spec.kind,
-    system: prompt.system,
-    messages: prompt.messages,
-    ...(prompt.output ? { schema: prompt.output.schema } : {}),
-    ...('maxWords' in prompt.outputCap ? { maxWords: prompt.outputCap.maxWords } : { maxOutputTokens: prompt.outputCap.maxTokens }),
-  };
 }

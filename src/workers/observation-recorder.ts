@@ -1,5 +1,5 @@
 import type { Db } from '../db/client.js';
-import { GroupCommit } from '../db/group-commit.js';
+import { GroupCommitter } from '../db/group-committer.js';
 import { recordObservations, type Observation } from '../pricing/record-observation.js';
 
 /**
@@ -8,13 +8,13 @@ import { recordObservations, type Observation } from '../pricing/record-observat
  * usage, so callers need not wait for it.
  */
 export class ObservationRecorder {
-  private readonly writes: GroupCommit<Observation, void>;
+  private readonly writes: GroupCommitter<Observation, void>;
 
   constructor(db: Db) {
-    this.writes = new GroupCommit<Observation, void>(async (items) => {
+    this.writes = new GroupCommitter<Observation, void>(async (items) => {
       await recordObservations(db, items);
       return items.map(() => undefined);
-    }, { maxItems: 1_000, maxWaitMs: 50 });
+    }, { maxBatch: 1_000, maxWaitMs: 50 });
   }
 
   record(observation: Observation): void {

@@ -65,10 +65,14 @@ export class ProviderHealth {
     return state;
   }
 
-  /** Why the provider takes no calls now, or undefined. */
+  /**
+   * Why the router must not send work to the provider now (cooling down or disabled), or
+   * undefined. A provider that is only `slowed` stays eligible: its jobs wait for it rather than
+   * pay more elsewhere.
+   */
   unavailable(provider: ProviderId, now = Date.now()): string | undefined {
     const state = this.state(provider, now);
-    if (state.state === 'ok') return undefined;
+    if (state.state === 'ok' || state.state === 'slowed') return undefined;
     const seconds = Math.ceil((state.until - now) / 1000);
     return `${provider} is ${state.state} for ${seconds}s more (${state.reason})`;
   }
@@ -77,6 +81,12 @@ export class ProviderHealth {
   waitMs(provider: ProviderId, now = Date.now()): number {
     const state = this.state(provider, now);
     return state.state === 'ok' ? 0 : state.until - now;
+  }
+
+  /** Milliseconds left of a 429 slow-down (0 when the provider is not slowed). */
+  slowedMs(provider: ProviderId, now = Date.now()): number {
+    const state = this.state(provider, now);
+    return state.state === 'slowed' ? state.until - now : 0;
   }
 
   /** A 429: slow the provider for every worker until its retry-after has passed. */

@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
-import { GroupCommit } from '../db/group-commit.js';
+import { GroupCommitter } from '../db/group-committer.js';
 import { jobs, results } from '../db/schema/jobs.js';
 import type { JobSpec } from '../jobs/job-spec.js';
 import type { Route } from '../router/route.js';
@@ -30,10 +30,10 @@ export interface StoredResult {
  * changes nothing.
  */
 export class ResultStore {
-  private readonly writes: GroupCommit<CompletedJob, void>;
+  private readonly writes: GroupCommitter<CompletedJob, void>;
 
   constructor(private readonly db: Db) {
-    this.writes = new GroupCommit((items) => this.write(items), { maxItems: 500 });
+    this.writes = new GroupCommitter((items) => this.write(items), { maxBatch: 500 });
   }
 
   complete(job: CompletedJob): Promise<void> {

@@ -71,7 +71,8 @@ describe('frugal status --json', () => {
   it('shows queue counts, calls in flight, spend per budget and provider health', async () => {
     const callId = newCallId();
     await ledger().reserve({ callId, jobId: 'ghost', kind: 'summarize', model: 'claude-haiku', provider: 'anthropic', budgetNames: ['team'], maxCostMicros: 1_234 });
-    await new ProviderHealth(env.redis, env.prefix).slowDown('groq', 60_000, '429 from llama-3.1-8b');
+    // Google: no job here routes there, so the slow-down holds nothing back.
+    await new ProviderHealth(env.redis, env.prefix).slowDown('google', 60_000, '429 from gemini-flash');
     await setQueuePaused(ctx, true);
     const [outcome] = await producer.producer.enqueue([note('The depot in Valencia opened in July. It runs on solar power.')]);
     try {
@@ -85,14 +86,14 @@ describe('frugal status --json', () => {
       expect(s.inFlight).toEqual({ calls: 1, reservedMicros: 1_234 });
       expect(s.waitingForBudget).toEqual({ jobs: 0, byBudget: [] });
       expect(s.budgets.find((b) => b.name === 'team')).toMatchObject({ period: 'day', limitMicros: 5_000_000, spentMicros: 0, reservedMicros: 1_234, remainingMicros: 4_998_766, hard: true, exhausted: false });
-      const groq = s.providers.find((p) => p.provider === 'groq')!;
-      expect(groq).toMatchObject({ configured: true, state: 'slowed', reason: '429 from llama-3.1-8b' });
-      expect(Date.parse(groq.until!)).toBeGreaterThan(Date.now());
+      const google = s.providers.find((p) => p.provider === 'google')!;
+      expect(google).toMatchObject({ configured: true, state: 'slowed', reason: '429 from gemini-flash' });
+      expect(Date.parse(google.until!)).toBeGreaterThan(Date.now());
       expect(s.providers.find((p) => p.provider === 'anthropic')).toEqual({ provider: 'anthropic', configured: true, reason: null, state: 'ok', until: null });
       expect(s.providers.find((p) => p.provider === 'local')).toMatchObject({ configured: false, state: 'unconfigured' });
       expect(s.schedules).toBe(0);
     } finally {
-      await env.redis.del(`${env.prefix}:health:slowed:groq`);
+      await env.redis.del(`${env.prefix}:health:slowed:google`);
       await ledger().release(callId, 'test');
       expect(await setQueuePaused(ctx, false)).toEqual({ queue: 'intake', paused: false, unchanged: false });
     }

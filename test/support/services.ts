@@ -50,6 +50,9 @@ export async function ensureTemplate(): Promise<string> {
       await migrate(databaseUrl(building));
       // Renamed only once complete, so a half-built template is never cloned.
       await admin.query(`alter database ${quoteIdent(building)} rename to ${quoteIdent(name)}`);
+      // Other checkouts on this server may test other migrations with their own templates at the
+      // same time: a template is only dropped once it has gone unused for a day.
+      await admin.query(`comment on database ${quoteIdent(name)} is '${Math.floor(Date.now() / 1000)}'`);
     } finally {
       await admin.query('select pg_advisory_unlock(hashtext($1))', [name]);
     }
@@ -57,17 +60,23 @@ export async function ensureTemplate(): Promise<string> {
   return name;
 }
 
-/** Drops test databases left by runs that crashed more than an hour ago, and old templates. */
+/**
+ * Drops test databases left by runs that crashed more than an hour ago, and templates of other
+ * migration sets unused for a day.
+ */
 export async function dropStaleDatabases(currentTemplate: string): Promise<void> {
   await withAdmin(async (admin) => {
-    const { rows } = await admin.query<{ datname: string }>(
-      `select datname from pg_database where datname like 'frugal\\_t\\_%' or datname like 'frugal\\_tpl\\_%'`,
+    await admin.query(`comment on database ${quoteIdent(currentTemplate)} is '${Math.floor(Date.now() / 1000)}'`);
+    const { rows } = await admin.query<{ datname: string; stamp: string | null }>(
+      `select datname, shobj_description(oid, 'pg_database') as stamp from pg_database
+       where datname like 'frugal\\_t\\_%' or datname like 'frugal\\_tpl\\_%'`,
     );
-    const hourAgo = Math.floor(Date.now() / 1000) - 3600;
-    for (const { datname } of rows) {
-      const stamp = Number(/^frugal_t_(\d+)_/.exec(datname)?.[1]);
-      const staleTest = Number.isFinite(stamp) && stamp < hourAgo;
-      const oldTemplate = datname.startsWith('frugal_tpl_') && !datname.startsWith(currentTemplate);
+    const now = Math.floor(Date.now() / 1000);
+    for (const { datname, stamp } of rows) {
+      const created = Number(/^frugal_t_(\d+)_/.exec(datname)?.[1]);
+      const staleTest = Number.isFinite(created) && created < now - 3600;
+      const lastUsed = Number(stamp);
+      const oldTemplate = datname.startsWith('frugal_tpl_') && datname !== currentTemplate && Number.isFinite(lastUsed) && lastUsed > 0 && lastUsed < now - 86_400;
       if (staleTest || oldTemplate) await admin.query(`drop database if exists ${quoteIdent(datname)} with (force)`).catch(() => {});
     }
   });
@@ -86,6 +95,11 @@ export async function createTestDatabase(template: string): Promise<{ name: stri
       return { name, url: databaseUrl(name) };
     } catch (error) {
       const code = (error as { code?: string }).code;
+      // The template can vanish if an older checkout's test run cleaned it up: build it again.
+      if (code === '3D000' && attempt < 3) {
+        await ensureTemplate();
+        continue;
+      }
       // 55006: "source database is being accessed by other users" (another clone in progress).
       if (code !== '55006' || attempt >= 50) throw error;
       await new Promise((resolve) => setTimeout(resolve, 50 + Math.random() * 100));

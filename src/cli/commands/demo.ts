@@ -1,7 +1,6 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { basename, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
 import { Redis } from 'ioredis';
 import pg from 'pg';
@@ -25,6 +24,7 @@ import type { AlertFigure, SpendRow } from '../../reports/report-figures.js';
 import { ReportRunner, type ReportOutcome } from '../../reports/report-runner.js';
 import { FrugalWorker } from '../../workers/frugal-worker.js';
 import { bold, dim, formatTable, green, printJson, yellow } from '../output.js';
+import { progressBar } from '../progress-bar.js';
 
 const EXAMPLES = fileURLToPath(new URL('../../../examples/', import.meta.url));
 
@@ -41,7 +41,7 @@ export interface DemoOptions {
   simulate?: boolean;
   /** Largest piece of a long document summarized in one call (tokens). Default 1,500, so map-reduce shows. */
   chunkTokens?: number;
-  /** Shows a progress bar on stderr. Default: when stderr is a terminal. */
+  /** Shows a progress bar on stderr (only ever on a terminal). Default true. */
   progress?: boolean;
   /** Receives the narration (what the demo is doing). Default: none. */
   narrate?: (line: string) => void;
@@ -91,7 +91,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
   const base = options.config ?? getConfig();
   const database = options.database ?? 'frugal_demo';
   const prefix = options.prefix ?? 'frugal-demo';
-  const progress = options.progress ?? process.stderr.isTTY === true;
+  const progress = options.progress ?? true;
   const say = options.narrate ?? (() => {});
   const hasKeys = Object.values(base.keys).some((k) => k !== undefined);
   const mode: DemoResult['providers'] = options.simulate || (!hasKeys && !base.simUrl) ? 'simulator' : base.simUrl ? 'simulator-url' : 'real';
@@ -236,8 +236,8 @@ async function drainWithProgress(worker: FrugalWorker, pool: pg.Pool, ids: strin
     const { rows } = await pool.query<{ n: number }>(`select count(*)::int as n from jobs where job_id = any($1) and status in ('completed', 'failed')`, [ids]);
     return rows[0]?.n ?? 0;
   };
-  const bar = progress ? new SingleBar({ format: `working  [{bar}] {value}/{total} jobs · {duration}s`, hideCursor: true, stream: process.stderr }) : undefined;
-  bar?.start(ids.length, await finished());
+  const bar = progress ? progressBar(ids.length, 'jobs') : undefined;
+  bar?.update(await finished());
   const timer = bar ? setInterval(() => void finished().then((n) => bar.update(n), () => {}), 200) : undefined;
   try {
     await worker.untilEmpty();

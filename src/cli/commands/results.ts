@@ -2,7 +2,6 @@ import { createWriteStream } from 'node:fs';
 import { rename } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { Writable } from 'node:stream';
-import { SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
 import { InputError } from '../../errors.js';
 import { formatDollars } from '../../pricing/money.js';
@@ -12,6 +11,7 @@ import { dayRange } from '../../reports/query-spend.js';
 import { withContext, type CliContext } from '../context.js';
 import { dim, formatTable, printJson } from '../output.js';
 import { parseAge, parseCount } from '../parse-options.js';
+import { progressBar, type ProgressBar } from '../progress-bar.js';
 
 /** One result as `frugal results --json` and `frugal results export` give it. */
 export interface ResultRecord {
@@ -241,13 +241,12 @@ export function registerResults(program: Command): void {
         const path = resolve(options.out);
         const partial = `${path}.partial`;
         const file = createWriteStream(partial, { encoding: 'utf8' });
-        const bar = process.stderr.isTTY ? new SingleBar({ format: 'exporting [{bar}] {value}/{total} results', hideCursor: true, stream: process.stderr }) : undefined;
+        let bar: ProgressBar | undefined;
         let started = false;
         const written = await exportResults(ctx, file, query, (done, total) => {
-          if (!bar) return;
-          if (!started) bar.start(total, 0);
+          if (!started) bar = progressBar(total, 'results');
           started = true;
-          bar.update(done);
+          bar?.update(done);
         });
         bar?.stop();
         await new Promise<void>((done, fail) => file.end((error?: Error | null) => (error ? fail(error) : done())));

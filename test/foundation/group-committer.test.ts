@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { GroupCommit } from '../../src/db/group-commit.js';
+import { GroupCommitter } from '../../src/db/group-committer.js';
 
 describe('group commit', () => {
   it('writes the items that arrive together in one flush and answers each caller', async () => {
     const flushes: number[][] = [];
-    const group = new GroupCommit<number, number>(async (items) => {
+    const group = new GroupCommitter<number, number>(async (items) => {
       flushes.push(items);
       return items.map((n) => n * 2);
     });
@@ -13,12 +13,12 @@ describe('group commit', () => {
     expect(flushes).toHaveLength(1);
   });
 
-  it('cuts groups at maxItems and keeps order', async () => {
+  it('cuts groups at maxBatch and keeps order', async () => {
     const flushes: number[][] = [];
-    const group = new GroupCommit<number, number>(async (items) => {
+    const group = new GroupCommitter<number, number>(async (items) => {
       flushes.push(items);
       return items;
-    }, { maxItems: 10 });
+    }, { maxBatch: 10, maxInFlight: 1 });
     await Promise.all(Array.from({ length: 35 }, (_, i) => group.submit(i)));
     expect(flushes.map((f) => f.length)).toEqual([10, 10, 10, 5]);
     expect(flushes.flat()).toEqual(Array.from({ length: 35 }, (_, i) => i));
@@ -26,7 +26,7 @@ describe('group commit', () => {
 
   it('gives every caller of a failed flush the error, and keeps serving later callers', async () => {
     let fail = true;
-    const group = new GroupCommit<number, number>(async (items) => {
+    const group = new GroupCommitter<number, number>(async (items) => {
       if (fail) throw new Error('connection lost');
       return items;
     });

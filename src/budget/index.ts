@@ -1,0 +1,13 @@
+export { AlertDeliverer, type AlertDelivererOptions, type DeliveryPassResult } from './alert-deliverer.js';
+export { AlertStore, type ListAlertsOptions } from './alert-store.js';
+export { BudgetInUseError } from './budget-in-use-error.js';
+export { BudgetLedger, newCallId, type BudgetLedgerOptions } from './budget-ledger.js';
+export { BUDGET_CHANGED_CHANNEL, BudgetStore, type AuditMismatch, type BudgetStoreOptions, type SetBudgetResult } from './budget-store.js';
+export { CallIdReusedError } from './call-id-reused-error.js';
+export { checkBudgets, type BudgetCheck } from './check-budgets.js';
+export type { GroupCommitOptions } from '../db/group-committer.js';
+export { ANY_BUDGET, onBudgetChanged, type OnBudgetChangedOptions } from './on-budget-changed.js';
+export { UnknownBudgetError } from './unknown-budget-error.js';
+export { UnknownCallError } from './unknown-call-error.js';
+export { UnpricedCallError } from './unpriced-call-error.js';
+export * from './types.js';

@@ -1,0 +1,211 @@
+import type { Command } from 'commander';
+import { BudgetLedger } from '../../budget/budget-ledger.js';
+import { BudgetStore } from '../../budget/budget-store.js';
+import { formatInZone } from '../../budget/format-in-zone.js';
+import { parsePeriod, parseScope, parseThresholds } from '../../budget/parse-budget-fields.js';
+import type { BudgetInput, BudgetStatus } from '../../budget/types.js';
+import { InputError } from '../../errors.js';
+import { formatDollars, parseDollars } from '../../pricing/money.js';
+import { withContext } from '../context.js';
+import { bold, green, printJson, printTable, red } from '../output.js';
+
+interface SetOptions {
+  limit?: string;
+  period?: string;
+  tz?: string;
+  soft?: boolean;
+  hard?: boolean;
+  alerts?: string;
+  scope?: string;
+  json?: boolean;
+}
+
+export function registerBudget(program: Command): void {
+  const budget = program
+    .command('budget')
+    .description('budgets: spending limits per day, week, month or in total, checked before every provider call');
+
+  budget
+    .command('set')
+    .argument('<name>', 'budget name (letters, digits, "_", ".", ":", "-")')
+    .description('create a budget, or change the given fields of an existing one')
+    .option('--limit <dollars>', 'spending limit in dollars, e.g. 25 or 0.50 (needed to create)')
+    .option('--period <period>', 'day, week (from Monday), month or total (needed to create)')
+    .option('--tz <zone>', 'IANA time zone in which periods begin, e.g. Europe/Berlin (default UTC)')
+    .option('--soft', 'only alert: never refuse a call (default: hard, refuse calls that do not fit)')
+    .option('--hard', 'refuse calls that do not fit (the default; turns a soft budget hard again)')
+    .option('--alerts <percentages>', 'alert thresholds in percent of the limit, e.g. 50,80,100 (default), or none')
+    .option('--scope <scope>', 'named (jobs naming it, default), global (every job) or kind:<kind> (every job of that kind)')
+    .option('--json', 'print the budget as JSON')
+    .action(async (name: string, options: SetOptions) => {
+      if (options.soft && options.hard) throw new InputError('--soft and --hard were both given', 'give one of them');
+      // Everything is parsed before the database is touched: bad input changes nothing.
+      const input: BudgetInput = { name };
+      if (options.limit !== undefined) input.limitMicros = parseDollars(options.limit, '--limit');
+      if (options.period !== undefined) input.period = parsePeriod(options.period);
+      if (options.tz !== undefined) input.tz = options.tz;
+      if (options.soft) input.hard = false;
+      if (options.hard) input.hard = true;
+      if (options.alerts !== undefined) input.thresholds = parseThresholds(options.alerts);
+      if (options.scope !== undefined) input.scope = parseScope(options.scope);
+      await withContext(async (ctx) => {
+        const { pool } = await ctx.db();
+        const store = new BudgetStore(pool);
+        const result = await store.set(input);
+        const status = await store.status(name);
+        if (options.json) {
+          printJson({ created: result.created, budget: statusJson(status) });
+          return;
+        }
+        process.stdout.write(`${result.created ? 'created' : 'updated'} budget ${bold(status.name)}: ${describe(status)}\n`);
+        for (const alert of result.alerts) {
+          process.stdout.write(`recorded alert ${alert.id}: ${formatDollars(alert.spentMicros)} spent is ${alert.threshold}% of the new limit\n`);
+        }
+      });
+    });
+
+  budget
+    .command('list')
+    .description('every budget with its spending in the current period')
+    .option('--json', 'print the budgets as JSON')
+    .action(async (options: { json?: boolean }) => {
+      await withContext(async (ctx) => {
+        const { pool } = await ctx.db();
+        const budgets = await new BudgetStore(pool).list();
+        if (options.json) {
+          printJson({ budgets: budgets.map(statusJson) });
+          return;
+        }
+        if (budgets.length === 0) {
+          process.stdout.write('no budgets yet: create one with `frugal budget set NAME --limit 25 --period day`\n');
+          return;
+        }
+        printTable(budgets, [
+          { header: 'NAME', value: (b) => b.name },
+          { header: 'LIMIT', value: (b) => formatDollars(b.limitMicros), align: 'right' },
+          { header: 'PERIOD', value: (b) => (b.period === 'total' ? 'total' : `${b.period} (${b.tz})`) },
+          { header: 'SPENT', value: (b) => formatDollars(b.spentMicros), align: 'right' },
+          { header: 'RESERVED', value: (b) => formatDollars(b.reservedMicros), align: 'right' },
+          { header: 'REMAINING', value: (b) => formatDollars(b.remainingMicros), align: 'right' },
+          { header: 'KIND', value: (b) => (b.hard ? 'hard' : 'soft') },
+          { header: 'SCOPE', value: (b) => b.scope },
+          { header: 'STATUS', value: (b) => statusWord(b) },
+        ]);
+      });
+    });
+
+  budget
+    .command('show')
+    .argument('<name>', 'budget name')
+    .description('a budget: limit, spent, reserved, remaining, overruns, current period start and end')
+    .option('--json', 'print the budget as JSON')
+    .action(async (name: string, options: { json?: boolean }) => {
+      await withContext(async (ctx) => {
+        const { pool } = await ctx.db();
+        const b = await new BudgetStore(pool).status(name);
+        if (options.json) {
+          printJson(statusJson(b));
+          return;
+        }
+        const rows: Array<[string, string]> = [
+          ['budget', `${bold(b.name)} (${b.hard ? 'hard' : 'soft'}, scope ${b.scope})`],
+          ['limit', `${formatDollars(b.limitMicros)} ${b.period === 'total' ? 'in total' : `per ${b.period}`}`],
+          ['period', b.periodEnd ? `${formatInZone(b.periodStart, b.tz)} → ${formatInZone(b.periodEnd, b.tz)} ${b.tz}` : 'all time'],
+          ['spent', formatDollars(b.spentMicros)],
+          ['reserved', formatDollars(b.reservedMicros)],
+          ['remaining', formatDollars(b.remainingMicros)],
+          ['overruns', `${b.overrunCount} (${formatDollars(b.overrunMicros)} over their reservations)`],
+          ['refused', `${b.refusedCount} reservation(s) this period`],
+          ['alerts at', b.thresholds.length ? b.thresholds.map((t) => `${t}%`).join(', ') : 'none'],
+          ['status', statusWord(b)],
+        ];
+        for (const [label, value] of rows) process.stdout.write(`${label.padEnd(10)} ${value}\n`);
+      });
+    });
+
+  budget
+    .command('delete')
+    .argument('<name>', 'budget name')
+    .description('delete a budget and its counters (the ledger keeps every call); refused while it has open reservations')
+    .action(async (name: string) => {
+      await withContext(async (ctx) => {
+        const { pool } = await ctx.db();
+        await new BudgetStore(pool).delete(name);
+        process.stdout.write(`deleted budget ${name}\n`);
+      });
+    });
+
+  budget
+    .command('close-stale')
+    .description('close reservations whose worker died: counted as spent at the reserved amount and flagged')
+    .option('--older-than <duration>', 'age of a reservation never settled, e.g. 15m, 2h, 900s', '15m')
+    .option('--json', 'print the result as JSON')
+    .action(async (options: { olderThan: string; json?: boolean }) => {
+      const olderThanMs = parseDuration(options.olderThan);
+      await withContext(async (ctx) => {
+        const { pool } = await ctx.db();
+        const result = await new BudgetLedger(pool, { mode: 'perCall' }).closeStale(olderThanMs);
+        if (options.json) {
+          printJson(result);
+          return;
+        }
+        process.stdout.write(`closed ${result.closed} stale reservation(s) as spent (${formatDollars(result.closedMicros)})\n`);
+      });
+    });
+
+  budget
+    .command('audit')
+    .description('check that every budget counter equals the sum of its ledger rows (exit code 1 if not)')
+    .option('--json', 'print the mismatches as JSON')
+    .action(async (options: { json?: boolean }) => {
+      await withContext(async (ctx) => {
+        const { pool } = await ctx.db();
+        const mismatches = await new BudgetStore(pool).audit();
+        if (options.json) printJson({ ok: mismatches.length === 0, mismatches });
+        else if (mismatches.length === 0) process.stdout.write(`${green('ok')}: every budget counter equals its ledger\n`);
+        else for (const m of mismatches) process.stdout.write(`${red('mismatch')} ${m.budgetName} ${m.periodStart.toISOString()}: ${JSON.stringify(m)}\n`);
+        if (mismatches.length > 0) process.exitCode = 1;
+      });
+    });
+}
+
+/** The JSON shape of a budget: camelCase, money in integer micro-dollars. */
+export function statusJson(b: BudgetStatus) {
+  return {
+    name: b.name,
+    limitMicros: b.limitMicros,
+    period: b.period,
+    tz: b.tz,
+    hard: b.hard,
+    scope: b.scope,
+    thresholds: b.thresholds,
+    periodStart: b.periodStart.toISOString(),
+    periodEnd: b.periodEnd?.toISOString() ?? null,
+    spentMicros: b.spentMicros,
+    reservedMicros: b.reservedMicros,
+    remainingMicros: b.remainingMicros,
+    overrunCount: b.overrunCount,
+    overrunMicros: b.overrunMicros,
+    refusedCount: b.refusedCount,
+    exhausted: b.exhausted,
+  };
+}
+
+function describe(b: BudgetStatus): string {
+  const per = b.period === 'total' ? 'in total' : `per ${b.period} (${b.tz})`;
+  const alerts = b.thresholds.length ? `alerts at ${b.thresholds.join(', ')}%` : 'no alerts';
+  return `${formatDollars(b.limitMicros)} ${per}, ${b.hard ? 'hard' : 'soft'}, scope ${b.scope}, ${alerts}`;
+}
+
+function statusWord(b: BudgetStatus): string {
+  if (b.exhausted) return red('exhausted');
+  if (!b.hard && b.spentMicros > b.limitMicros) return red('over');
+  return green('ok');
+}
+
+function parseDuration(text: string): number {
+  const match = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h)$/.exec(text.trim());
+  if (!match) throw new InputError(`--older-than "${text}" is not a duration`, 'give a number with ms, s, m or h, e.g. 15m');
+  const unit = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000 }[match[2] as 'ms' | 's' | 'm' | 'h'];
+  return Math.round(Number(match[1]) * unit);
+}

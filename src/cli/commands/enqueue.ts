@@ -1,0 +1,243 @@
+import { Option, type Command } from 'commander';
+import { BudgetStore } from '../../budget/budget-store.js';
+import type { Config } from '../../config.js';
+import { InputError } from '../../errors.js';
+import { parseJobSpec, type JobSpec } from '../../jobs/job-spec.js';
+import { NO_CALIBRATION } from '../../pricing/calibration.js';
+import { loadCalibration } from '../../pricing/calibration-store.js';
+import { loadCatalog } from '../../pricing/load-catalog.js';
+import { formatDollars } from '../../pricing/money.js';
+import { KINDS, TIERS } from '../../pricing/types.js';
+import { createProviders } from '../../providers/create-providers.js';
+import { jobIdFor } from '../../queue/job-id.js';
+import { openProducer } from '../../queue/open-producer.js';
+import type { EnqueueOutcome } from '../../queue/producer.js';
+import { forecast } from '../../router/forecast.js';
+import { withContext, type CliContext } from '../context.js';
+import { bold, printJson, printTable, red } from '../output.js';
+import { progressBar } from '../progress-bar.js';
+import { readDocuments } from '../read-documents.js';
+import { readJobLines } from '../read-job-lines.js';
+
+interface EnqueueOptions {
+  file?: string;
+  tier: string;
+  budget: string[];
+  maxWords?: string;
+  private?: boolean;
+  priority?: string;
+  force?: boolean;
+  dryRun?: boolean;
+  json?: boolean;
+}
+
+interface Item {
+  source: string;
+  spec: JobSpec;
+}
+
+interface Problem {
+  source: string;
+  error: string;
+}
+
+/** Jobs are added in slices of this many, so progress shows and memory stays flat. */
+const SLICE = 500;
+
+export function registerEnqueue(program: Command): void {
+  program
+    .command('enqueue')
+    .description('add jobs to the queue: documents to summarize, or a JSON Lines file of jobs of any kind')
+    .argument('[kind]', 'job kind for documents given as paths (only "summarize" reads documents)')
+    .argument('[inputs...]', 'files, folders (read recursively) or - for standard input')
+    .option('--file <jobs.jsonl>', 'a JSON Lines file with one job per line (see README, "Job files"); - reads standard input')
+    .addOption(new Option('--tier <tier>', 'minimum quality').choices(TIERS).default('standard'))
+    .option('--budget <name>', 'charge this budget (repeat for several)', (value: string, all: string[]) => [...all, value], [])
+    .option('--max-words <n>', 'target length of each summary (default 150)')
+    .option('--private', 'only self-hosted models may see these documents')
+    .option('--priority <n>', 'BullMQ priority: 1 is the highest')
+    .option('--force', 'run again even when the same job already has a result')
+    .option('--dry-run', 'print the forecast (model, expected and maximum cost, fit with each budget) and enqueue nothing')
+    .option('--json', 'print the outcome as JSON')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  frugal enqueue summarize ./reports --tier basic --budget marketing\n  cat notes.txt | frugal enqueue summarize - --max-words 80\n  frugal enqueue --file jobs.jsonl --dry-run',
+    )
+    .action(async (kind: string | undefined, inputs: string[], options: EnqueueOptions) => {
+      await withContext(async (ctx) => {
+        const { items, problems } = await collectJobs(kind, inputs, options);
+        await checkBudgetsExist(ctx, items, problems);
+        if (options.dryRun) {
+          await printForecast(ctx, items, problems, options);
+        } else {
+          const outcomes = await enqueueAll(ctx.config, items, options);
+          report(items, outcomes, problems, options);
+        }
+        if (problems.length > 0) process.exitCode = 1;
+      });
+    });
+}
+
+async function collectJobs(kind: string | undefined, inputs: string[], options: EnqueueOptions): Promise<{ items: Item[]; problems: Problem[] }> {
+  const items: Item[] = [];
+  const problems: Problem[] = [];
+  if (options.file) {
+    if (kind !== undefined) throw new InputError(`give either --file or a kind with paths, not both (got kind "${kind}")`, 'jobs in a file name their own kind');
+    for (const line of await readJobLines(options.file)) {
+      if ('error' in line) problems.push(line);
+      else items.push({ source: line.source, spec: withFlags(line.spec, options) });
+    }
+    return { items, problems };
+  }
+  if (kind === undefined) throw new InputError('nothing to enqueue', 'give "summarize" and paths, or --file jobs.jsonl');
+  if (kind !== 'summarize') {
+    const known = (KINDS as readonly string[]).includes(kind);
+    throw new InputError(
+      known ? `${kind} jobs need more than a document (labels or a schema)` : `unknown job kind "${kind}"`,
+      known ? 'put them in a JSON Lines file and use --file' : `use one of ${KINDS.join(', ')}`,
+    );
+  }
+  if (inputs.length === 0) throw new InputError('no documents given', 'name files or folders, or - for standard input');
+  const maxWords = options.maxWords === undefined ? undefined : positiveInteger(options.maxWords, '--max-words');
+  const priority = options.priority === undefined ? undefined : positiveInteger(options.priority, '--priority');
+  for (const document of await readDocuments(inputs)) {
+    if ('error' in document) {
+      problems.push(document);
+      continue;
+    }
+    try {
+      const spec = parseJobSpec({
+        kind,
+        tier: options.tier,
+        payload: { text: document.text, ...(maxWords ? { maxWords } : {}), ...(document.source === '-' ? {} : { source: document.source }) },
+        budgets: options.budget,
+        private: options.private ?? false,
+        ...(priority ? { priority } : {}),
+      });
+      items.push({ source: document.source, spec });
+    } catch (error) {
+      problems.push({ source: document.source, error: (error as Error).message });
+    }
+  }
+  return { items, problems };
+}
+
+/** Flags given on the command line add to what each line of a job file says. */
+function withFlags(spec: JobSpec, options: EnqueueOptions): JobSpec {
+  const budgets = [...new Set([...spec.budgets, ...options.budget])].sort();
+  const priority = options.priority === undefined ? spec.priority : positiveInteger(options.priority, '--priority');
+  return { ...spec, budgets, private: spec.private || options.private === true, ...(priority === undefined ? {} : { priority }) };
+}
+
+/** A job naming a budget that does not exist would fail at its first call: refuse it now. */
+async function checkBudgetsExist(ctx: CliContext, items: Item[], problems: Problem[]): Promise<void> {
+  const named = new Set(items.flatMap((i) => i.spec.budgets));
+  if (named.size === 0) return;
+  const { pool } = await ctx.db();
+  const known = new Set((await new BudgetStore(pool).list()).map((b) => b.name));
+  for (let i = items.length - 1; i >= 0; i--) {
+    const missing = items[i]!.spec.budgets.filter((b) => !known.has(b));
+    if (missing.length === 0) continue;
+    problems.push({ source: items[i]!.source, error: `budget "${missing[0]}" does not exist (create it with: frugal budget set ${missing[0]} --limit 10 --period day)` });
+    items.splice(i, 1);
+  }
+  problems.sort((a, b) => a.source.localeCompare(b.source, undefined, { numeric: true }));
+}
+
+async function enqueueAll(config: Config, items: Item[], options: EnqueueOptions): Promise<EnqueueOutcome[]> {
+  if (items.length === 0) return [];
+  const opened = await openProducer(config);
+  const bar = options.json ? undefined : progressBar(items.length, 'enqueue');
+  try {
+    const outcomes: EnqueueOutcome[] = [];
+    for (let i = 0; i < items.length; i += SLICE) {
+      const slice = items.slice(i, i + SLICE);
+      outcomes.push(...(await opened.producer.enqueue(slice.map((item) => item.spec), { force: options.force === true })));
+      bar?.update(Math.min(i + SLICE, items.length));
+    }
+    return outcomes;
+  } finally {
+    bar?.stop();
+    await opened.close();
+  }
+}
+
+function report(items: Item[], outcomes: EnqueueOutcome[], problems: Problem[], options: EnqueueOptions): void {
+  const count = (status: EnqueueOutcome['status']) => outcomes.filter((o) => o.status === status).length;
+  const jobs = items.map((item, i) => ({ source: item.source, jobId: outcomes[i]!.jobId, status: outcomes[i]!.status, ...(outcomes[i]!.chunks ? { chunks: outcomes[i]!.chunks } : {}) }));
+  if (options.json) {
+    printJson({ queued: count('queued'), duplicate: count('duplicate'), done: count('done'), failed: problems.length, jobs, errors: problems });
+    return;
+  }
+  for (const problem of problems) process.stderr.write(`${red('skipped')} ${problem.source}: ${problem.error}\n`);
+  const split = jobs.filter((j) => j.chunks);
+  process.stdout.write(
+    `${bold(`queued ${count('queued')} job(s)`)}` +
+      (count('duplicate') ? `, ${count('duplicate')} already queued` : '') +
+      (count('done') ? `, ${count('done')} already done (use --force to run again)` : '') +
+      (split.length ? `; ${split.length} long document(s) split into ${split.reduce((n, j) => n + (j.chunks ?? 0), 0)} chunks` : '') +
+      (problems.length ? `; ${problems.length} input(s) skipped` : '') +
+      '\n',
+  );
+}
+
+async function printForecast(ctx: CliContext, items: Item[], problems: Problem[], options: EnqueueOptions): Promise<void> {
+  const { db, pool } = await ctx.db();
+  const catalog = loadCatalog(ctx.config);
+  const calibration = await loadCalibration(db, { refreshMs: 0 }).catch(() => NO_CALIBRATION);
+  const providers = createProviders(ctx.config, { logger: { info: () => {} } });
+  const byModel = new Map<string, { jobs: number; expectedMicros: number; maxMicros: number }>();
+  const jobs = items.map((item) => {
+    const f = forecast(item.spec, catalog, calibration, (p) => providers.unavailableReason(p));
+    const model = f.chosen?.model.id ?? '(none)';
+    const row = byModel.get(model) ?? { jobs: 0, expectedMicros: 0, maxMicros: 0 };
+    row.jobs++;
+    row.expectedMicros += f.chosen?.estimate.expectedCostMicros ?? 0;
+    row.maxMicros += f.chosen?.estimate.maxCostMicros ?? 0;
+    byModel.set(model, row);
+    return { source: item.source, jobId: jobIdFor(item.spec), model: f.chosen?.model.id ?? null, expectedCostMicros: f.chosen?.estimate.expectedCostMicros ?? 0, maxCostMicros: f.chosen?.estimate.maxCostMicros ?? 0 };
+  });
+  const totalExpected = jobs.reduce((n, j) => n + j.expectedCostMicros, 0);
+  const totalMax = jobs.reduce((n, j) => n + j.maxCostMicros, 0);
+
+  // What each applicable budget would be charged at most, against what it has left.
+  const store = new BudgetStore(pool);
+  const charges = new Map<string, { remainingMicros: number; hard: boolean; maxMicros: number }>();
+  for (const [i, item] of items.entries()) {
+    for (const budget of await store.applicable({ kind: item.spec.kind, budgetNames: item.spec.budgets })) {
+      const entry = charges.get(budget.name) ?? { remainingMicros: budget.remainingMicros, hard: budget.hard, maxMicros: 0 };
+      entry.maxMicros += jobs[i]!.maxCostMicros;
+      charges.set(budget.name, entry);
+    }
+  }
+  const budgets = [...charges].map(([name, c]) => ({ name, hard: c.hard, remainingMicros: c.remainingMicros, maxChargeMicros: c.maxMicros, fits: c.maxMicros <= c.remainingMicros }));
+
+  if (options.json) {
+    printJson({ jobs, byModel: Object.fromEntries(byModel), expectedCostMicros: totalExpected, maxCostMicros: totalMax, budgets, errors: problems });
+    return;
+  }
+  for (const problem of problems) process.stderr.write(`${red('skipped')} ${problem.source}: ${problem.error}\n`);
+  process.stdout.write(`${bold('forecast')} for ${items.length} job(s) — nothing enqueued\n\n`);
+  printTable([...byModel].map(([model, r]) => ({ model, ...r })), [
+    { header: 'MODEL', value: (r) => r.model },
+    { header: 'JOBS', value: (r) => r.jobs, align: 'right' },
+    { header: 'EXPECTED', value: (r) => formatDollars(r.expectedMicros), align: 'right' },
+    { header: 'MAXIMUM', value: (r) => formatDollars(r.maxMicros), align: 'right' },
+  ]);
+  process.stdout.write(`\ntotal: expected ${formatDollars(totalExpected)}, at most ${formatDollars(totalMax)}\n`);
+  if (budgets.length > 0) {
+    process.stdout.write('\n');
+    printTable(budgets, [
+      { header: 'BUDGET', value: (b) => `${b.name}${b.hard ? '' : ' (soft)'}` },
+      { header: 'LEFT', value: (b) => formatDollars(b.remainingMicros), align: 'right' },
+      { header: 'AT MOST', value: (b) => formatDollars(b.maxChargeMicros), align: 'right' },
+      { header: 'FITS', value: (b) => (b.fits ? 'yes' : b.hard ? 'no: jobs will wait for budget' : 'no: over the soft limit') },
+    ]);
+  }
+}
+
+function positiveInteger(value: string, flag: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new InputError(`${flag} must be a positive whole number (got "${value}")`, `e.g. ${flag} 100`);
+  return n;
+}

@@ -1,0 +1,90 @@
+import { Option, type Command } from 'commander';
+import { InputError } from '../../errors.js';
+import { parseJobSpec } from '../../jobs/job-spec.js';
+import { NO_CALIBRATION } from '../../pricing/calibration.js';
+import { loadCalibration } from '../../pricing/calibration-store.js';
+import { loadCatalog } from '../../pricing/load-catalog.js';
+import { formatDollars } from '../../pricing/money.js';
+import { TIERS } from '../../pricing/types.js';
+import { createProviders } from '../../providers/create-providers.js';
+import { forecast } from '../../router/forecast.js';
+import { withContext } from '../context.js';
+import { bold, dim, printJson, printTable, red } from '../output.js';
+import { readDocuments } from '../read-documents.js';
+
+interface EstimateOptions {
+  kind: string;
+  tier: string;
+  maxWords?: string;
+  private?: boolean;
+  json?: boolean;
+}
+
+export function registerEstimate(program: Command): void {
+  program
+    .command('estimate')
+    .description('show, per candidate model, the tokens, expected and maximum cost of summarizing documents, and which model frugal would choose')
+    .argument('<files...>', 'files, folders or - for standard input')
+    .addOption(new Option('--kind <kind>', 'job kind').choices(['summarize']).default('summarize'))
+    .addOption(new Option('--tier <tier>', 'minimum quality').choices(TIERS).default('standard'))
+    .option('--max-words <n>', 'target summary length (default 150)')
+    .option('--private', 'only self-hosted models')
+    .option('--json', 'print as JSON')
+    .action(async (files: string[], options: EstimateOptions) => {
+      await withContext(async (ctx) => {
+        const maxWords = options.maxWords === undefined ? undefined : Number(options.maxWords);
+        if (maxWords !== undefined && !(Number.isInteger(maxWords) && maxWords > 0)) throw new InputError(`--max-words must be a positive whole number (got "${options.maxWords}")`, 'e.g. --max-words 150');
+        const catalog = loadCatalog(ctx.config);
+        const calibration = await ctx
+          .db()
+          .then(({ db }) => loadCalibration(db, { refreshMs: 0 }))
+          .catch(() => NO_CALIBRATION);
+        const providers = createProviders(ctx.config, { logger: { info: () => {} } });
+        const documents = await readDocuments(files);
+        const estimates = [];
+        for (const document of documents) {
+          if ('error' in document) {
+            process.stderr.write(`${red('skipped')} ${document.source}: ${document.error}\n`);
+            process.exitCode = 1;
+            continue;
+          }
+          const spec = parseJobSpec({ kind: options.kind, tier: options.tier, private: options.private ?? false, payload: { text: document.text, ...(maxWords ? { maxWords } : {}) } });
+          const f = forecast(spec, catalog, calibration, (p) => providers.unavailableReason(p));
+          estimates.push({
+            source: document.source,
+            chosen: f.route.modelId ?? null,
+            candidates: f.route.candidates.map((c) => {
+              const e = f.estimates.get(c.modelId)!;
+              return {
+                model: c.modelId,
+                provider: c.provider,
+                inputTokens: e.inputTokens,
+                maxInputTokens: e.maxInputTokens,
+                expectedOutputTokens: e.expectedOutputTokens,
+                maxOutputTokens: e.maxOutputTokens,
+                expectedCostMicros: e.expectedCostMicros,
+                maxCostMicros: e.maxCostMicros,
+                chosen: c.lost === undefined,
+                ...(c.lost === undefined ? {} : { lost: c.lost }),
+              };
+            }),
+          });
+        }
+        if (options.json) {
+          printJson(estimates);
+          return;
+        }
+        for (const estimate of estimates) {
+          process.stdout.write(`\n${bold(estimate.source)} → ${estimate.chosen ? bold(estimate.chosen) : red('no model qualifies')}\n`);
+          printTable(estimate.candidates, [
+            { header: 'MODEL', value: (c) => `${c.chosen ? '*' : ' '} ${c.model}` },
+            { header: 'INPUT TOK', value: (c) => `${c.inputTokens} (≤${c.maxInputTokens})`, align: 'right' },
+            { header: 'OUTPUT TOK', value: (c) => `${c.expectedOutputTokens} (≤${c.maxOutputTokens})`, align: 'right' },
+            { header: 'EXPECTED', value: (c) => formatDollars(c.expectedCostMicros), align: 'right' },
+            { header: 'MAXIMUM', value: (c) => formatDollars(c.maxCostMicros), align: 'right' },
+            { header: 'WHY NOT', value: (c) => dim(c.lost ?? '') },
+          ]);
+        }
+      });
+    });
+}

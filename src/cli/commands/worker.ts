@@ -1,0 +1,61 @@
+import type { Command } from 'commander';
+import { InputError } from '../../errors.js';
+import { createLogger } from '../../log.js';
+import { FrugalWorker } from '../../workers/frugal-worker.js';
+import { getConfig } from '../../config.js';
+
+interface WorkerOptions {
+  concurrency: string;
+  untilEmpty?: boolean;
+  chunkTokens?: string;
+}
+
+export function registerWorker(program: Command): void {
+  program
+    .command('worker')
+    .description('process jobs: estimate, route, reserve, call, check, settle, persist (run as many as you like, on any machines)')
+    .option('--concurrency <n>', 'jobs worked on at once by this process', '50')
+    .option('--until-empty', 'exit once nothing is left that can run now (jobs waiting for budget do not hold it)')
+    .option('--chunk-tokens <n>', 'largest piece of a long document summarized in one call (tokens)', '12000')
+    .action(async (options: WorkerOptions) => {
+      const config = getConfig();
+      const concurrency = positive(options.concurrency, '--concurrency');
+      const chunkTokens = positive(options.chunkTokens ?? '12000', '--chunk-tokens');
+      const log = createLogger(config.logLevel);
+      const worker = await FrugalWorker.start(config, { concurrency, chunkTokens, logger: log });
+      const providers = worker.runtime.providers.available();
+      process.stderr.write(`frugal worker ${process.pid}: concurrency ${concurrency}, providers ${providers.join(', ') || 'none'}${config.simUrl ? ' (simulated)' : ''}\n`);
+      if (providers.length === 0) {
+        process.stderr.write('no provider is configured: set a provider API key, FRUGAL_SIM_URL or FRUGAL_LOCAL_URL\n');
+      }
+
+      let stopping = false;
+      const stop = (signal: string) => {
+        if (stopping) {
+          process.stderr.write('second signal: exiting now; running jobs go back to the queue\n');
+          process.exit(130);
+        }
+        stopping = true;
+        process.stderr.write(`${signal}: finishing running jobs, then exiting (again to force)\n`);
+        void worker.close().then(() => process.exit(0));
+      };
+      process.on('SIGINT', () => stop('SIGINT'));
+      process.on('SIGTERM', () => stop('SIGTERM'));
+
+      if (options.untilEmpty) {
+        const { waitingForBudget } = await worker.untilEmpty();
+        await worker.close();
+        process.stderr.write(
+          `queue drained${waitingForBudget ? `: ${waitingForBudget} job(s) waiting for budget (frugal status shows which)` : ''}\n`,
+        );
+        return;
+      }
+      await new Promise<never>(() => {});
+    });
+}
+
+function positive(value: string, flag: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new InputError(`${flag} must be a positive whole number (got "${value}")`, `e.g. ${flag} 50`);
+  return n;
+}

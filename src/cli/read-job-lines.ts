@@ -1,0 +1,44 @@
+import { readFile } from 'node:fs/promises';
+import { InputError } from '../errors.js';
+import { parseJobSpec, type JobSpec } from '../jobs/job-spec.js';
+
+export type JobLine = { source: string; spec: JobSpec } | { source: string; error: string };
+
+/**
+ * Reads a JSON Lines job file (one job per line; blank lines and lines starting with `#` are
+ * skipped). Each bad line comes back with its line number and the reason; the good ones are
+ * still returned.
+ */
+export async function readJobLines(path: string): Promise<JobLine[]> {
+  let text: string;
+  try {
+    text = path === '-' ? await readStdinText() : await readFile(path, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new InputError(`cannot read job file ${path}: ${code === 'ENOENT' ? 'no such file' : (error as Error).message}`, 'give the path of a JSON Lines file');
+  }
+  const lines: JobLine[] = [];
+  text.split(/\r?\n/).forEach((line, i) => {
+    const source = `${path}:${i + 1}`;
+    if (line.trim() === '' || line.trimStart().startsWith('#')) return;
+    let value: unknown;
+    try {
+      value = JSON.parse(line);
+    } catch (error) {
+      lines.push({ source, error: `invalid JSON: ${(error as Error).message}` });
+      return;
+    }
+    try {
+      lines.push({ source, spec: parseJobSpec(value) });
+    } catch (error) {
+      lines.push({ source, error: (error as Error).message });
+    }
+  });
+  return lines;
+}
+
+async function readStdinText(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}
