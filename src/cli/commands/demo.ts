@@ -109,7 +109,8 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
       });
       closers.push(() => sim!.close());
     }
-    const config: Config = { ...base, databaseUrl, queuePrefix: prefix, ...(sim ? { simUrl: sim.url } : {}) };
+    // The demo's alerts stay in the demo: never posted to the team's real alert webhook.
+    const config: Config = { ...base, databaseUrl, queuePrefix: prefix, alertWebhook: undefined, ...(sim ? { simUrl: sim.url } : {}) };
     say(`${bold('frugal demo')} · database ${redactUrl(databaseUrl)} · queue prefix ${prefix}`);
     say(
       mode === 'simulator'
