@@ -62,7 +62,7 @@ export function parseContextCounts(message: string): { inputTokens?: number; max
   return {};
 }
 
-function describe(context: CallContext, what: string, answer: { status?: number; vendorCode?: string; message?: string }): string {
+function describeFailure(context: CallContext, what: string, answer: { status?: number; vendorCode?: string; message?: string }): string {
   const code = [answer.status, answer.vendorCode].filter((part) => part !== undefined && part !== '').join(' ');
   const detail = answer.message ? `: ${redactSecrets(answer.message, context.secrets)}` : '';
   return `${context.provider} ${context.model} ${what}${code ? ` (${code})` : ''}${detail}`;
@@ -80,22 +80,23 @@ export function createErrorFromAnswer(context: CallContext, answer: ErrorAnswer)
   };
   const { status } = answer;
   if (answer.kind === 'context-too-long') {
-    return new ContextTooLongError(describe(context, 'context too long', answer), details, parseContextCounts(answer.message));
+    return new ContextTooLongError(describeFailure(context, 'context too long', answer), details, parseContextCounts(answer.message));
   }
   if (status === 429) {
     const retryAfterMs = parseRetryAfterMs(answer.headers) ?? answer.retryAfterMs;
-    return new RateLimitedError(describe(context, 'rate limited', answer), details, retryAfterMs);
+    return new RateLimitedError(describeFailure(context, 'rate limited', answer), details, retryAfterMs);
   }
   if (answer.kind === 'authentication' || status === 401 || status === 403) {
-    // Vendors echo part of the rejected key in this message ("Incorrect API key provided: sk-ab***cd"): leave it out.
-    return new AuthenticationError(describe(context, 'rejected the API key', { status, vendorCode: answer.vendorCode }), details);
+    // Vendors echo part of the rejected key in their message ("Incorrect API key provided: sk-ab***cd"):
+    // keep it out of the message and drop the SDK error that carries it.
+    return new AuthenticationError(describeFailure(context, 'rejected the API key', { status, vendorCode: answer.vendorCode }), { ...details, cause: undefined });
   }
   if (status === 408 || status === 504) {
-    return new ProviderTimeoutError(describe(context, 'timed out on the provider side', answer), details, { certainlyNotBilled: true });
+    return new ProviderTimeoutError(describeFailure(context, 'timed out on the provider side', answer), details, { certainlyNotBilled: true });
   }
-  if (status === 503 || status === 529) return new ProviderOverloadedError(describe(context, 'overloaded', answer), details);
-  if (status >= 500) return new ProviderServerError(describe(context, 'server error', answer), details);
-  return new BadRequestError(describe(context, 'rejected the request', answer), details);
+  if (status === 503 || status === 529) return new ProviderOverloadedError(describeFailure(context, 'overloaded', answer), details);
+  if (status >= 500) return new ProviderServerError(describeFailure(context, 'server error', answer), details);
+  return new BadRequestError(describeFailure(context, 'rejected the request', answer), details);
 }
 
 /** Error codes of failures that happen before a request leaves this machine. */
@@ -130,7 +131,7 @@ export function createErrorFromFailure(context: CallContext, failure: Failure, c
     case 'aborted':
       return new ProviderAbortedError(`${context.provider} ${context.model} call was aborted by the caller`, details);
     case 'bad-response':
-      return new ProviderResponseError(describe(context, 'sent an unreadable answer', { message: failure.message }), details);
+      return new ProviderResponseError(describeFailure(context, 'sent an unreadable answer', { message: failure.message }), details);
     case 'connection': {
       const code = findErrorCode(cause);
       const notSent = code !== undefined && NOT_SENT_CODES.has(code);

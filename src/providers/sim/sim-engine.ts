@@ -1,11 +1,12 @@
 import type { IncomingHttpHeaders } from 'node:http';
-import { countTokens, decodeTokens, encodeTokens } from '../../pricing/tokenizer.js';
+import { decodeTokens, encodeTokens, type Encoding } from '../../pricing/tokenizer.js';
+import { createTokenCounter } from './create-token-counter.js';
 import { createPrng, hashString } from './create-prng.js';
 import type { ContextWindowFor } from './default-context-window-for.js';
 import type { SimTokenizer, TokenizerFor } from './default-tokenizer-for.js';
 import { generateObject } from './generate-object.js';
 import type { SimAnswer, SimError, SimLimits, SimProtocol, SimReply, SimUsage } from './protocols/sim-protocol.js';
-import { applySimConfigPatch, parseSimConfigPatch, resolveKnobs, type SimConfig, type SimModelKnobs } from './sim-config.js';
+import { applySimConfigPatch, defaultSimConfig, parseSimConfigPatch, resolveKnobs, type SimConfig, type SimModelKnobs } from './sim-config.js';
 import { SimRequestError, type SimRequest } from './sim-request.js';
 import { SimStatsRecorder, type SimStats } from './sim-stats.js';
 import { summarizeText } from './summarize-text.js';
@@ -24,6 +25,7 @@ export interface SimEngineOptions {
 interface ModelState {
   knobs: SimModelKnobs;
   tokenizer: SimTokenizer;
+  count: (text: string) => number;
   random: () => number;
   windowStart: number;
   requests: number;
@@ -50,6 +52,7 @@ export class SimEngine {
   private readonly now: () => number;
   private readonly states = new Map<string, ModelState>();
   private readonly recorder = new SimStatsRecorder();
+  private readonly counters = new Map<Encoding, (text: string) => number>();
 
   constructor(options: SimEngineOptions) {
     this.configValue = options.config;
@@ -62,11 +65,14 @@ export class SimEngine {
     return structuredClone(this.configValue);
   }
 
-  /** Applies a configuration patch (validated; throws an Error naming the bad field). */
-  configure(patch: unknown): SimConfig {
+  /**
+   * Applies a configuration patch (validated; throws an Error naming the bad field). With
+   * `replace`, the patch applies to the defaults instead of the current configuration.
+   */
+  configure(patch: unknown, options: { replace?: boolean } = {}): SimConfig {
     const parsed = parseSimConfigPatch(patch);
-    this.configValue = applySimConfigPatch(this.configValue, parsed);
-    if (parsed.seed !== undefined) this.states.clear();
+    this.configValue = applySimConfigPatch(options.replace ? defaultSimConfig() : this.configValue, parsed);
+    if (parsed.seed !== undefined || options.replace) this.states.clear();
     for (const [model, state] of this.states) state.knobs = resolveKnobs(this.configValue, model, this.contextWindowFor(model));
     return this.config;
   }
@@ -81,12 +87,23 @@ export class SimEngine {
     this.states.clear();
   }
 
+  private counter(encoding: Encoding): (text: string) => number {
+    let counter = this.counters.get(encoding);
+    if (!counter) {
+      counter = createTokenCounter(encoding);
+      this.counters.set(encoding, counter);
+    }
+    return counter;
+  }
+
   private state(model: string): ModelState {
     let state = this.states.get(model);
     if (!state) {
+      const tokenizer = this.tokenizerFor(model);
       state = {
         knobs: resolveKnobs(this.configValue, model, this.contextWindowFor(model)),
-        tokenizer: this.tokenizerFor(model),
+        tokenizer,
+        count: this.counter(tokenizer.encoding),
         random: createPrng(hashString(`${this.configValue.seed}:${model}`)),
         windowStart: 0,
         requests: 0,
@@ -156,11 +173,12 @@ export class SimEngine {
     }
     state.requests++;
 
-    const count = (text: string): number => countTokens(text, tokenizer.encoding);
+    const { count } = state;
     const scale = (raw: number): number => Math.round(raw * tokenizer.ratio);
     const systemRaw = request.system === '' ? 0 : count(request.system);
     let promptRaw = MESSAGE_OVERHEAD + (request.system === '' ? 0 : MESSAGE_OVERHEAD + systemRaw);
-    for (const message of request.messages) promptRaw += MESSAGE_OVERHEAD + count(message.text);
+    const messageTokens = request.messages.map((message) => count(message.text));
+    for (const tokens of messageTokens) promptRaw += MESSAGE_OVERHEAD + tokens;
     if (request.schema) promptRaw += count(JSON.stringify(request.schema));
     const inputTokens = scale(promptRaw);
 
@@ -168,8 +186,8 @@ export class SimEngine {
       return fail({ kind: 'context', inputTokens, contextWindow: knobs.contextWindow, model });
     }
 
-    const reply = this.reply(request, state, count, malformedDraw < knobs.malformedJsonRate);
-    const outputTokens = scale(count(reply.text));
+    const reply = this.reply(request, state, messageTokens, malformedDraw < knobs.malformedJsonRate);
+    const outputTokens = scale(reply.tokens);
     if (knobs.tokensPerWindow !== null && state.tokens + inputTokens + outputTokens > knobs.tokensPerWindow) {
       return fail({ kind: 'rate-limited', limit: 'tokens', retryAfterMs: resetMs, limits: limits(inputTokens + outputTokens), model, windowMs });
     }
@@ -206,22 +224,31 @@ export class SimEngine {
   }
 
   /** The answer's content: an extractive summary, or an object following the request's schema. */
-  private reply(request: SimRequest, state: ModelState, count: (text: string) => number, malformed: boolean): Pick<SimReply, 'text' | 'object' | 'finish'> {
-    const { tokenizer, knobs } = state;
+  private reply(request: SimRequest, state: ModelState, messageTokens: number[], malformed: boolean): Pick<SimReply, 'text' | 'object' | 'finish'> & { tokens: number } {
+    const { tokenizer, knobs, count } = state;
     const maxTokens = request.maxOutputTokens ?? knobs.defaultMaxOutputTokens;
     const budget = Math.floor(maxTokens / tokenizer.ratio);
     const truncate = (text: string, tokens: number): string => decodeTokens(encodeTokens(text, tokenizer.encoding).slice(0, Math.max(0, tokens)), tokenizer.encoding);
-    const source = [...request.messages].reverse().find((message) => message.role === 'user')?.text ?? request.messages.at(-1)?.text ?? '';
+    let index = request.messages.length - 1;
+    while (index > 0 && request.messages[index]!.role !== 'user') index--;
+    const source = request.messages[index]?.text ?? '';
 
     if (!request.schema) {
-      const summary = summarizeText(source, { maxTokens: budget, count, truncate });
-      return { text: summary.text, finish: summary.truncated ? 'length' : 'stop' };
+      const summary = summarizeText(source, { maxTokens: budget, count, truncate, textTokens: messageTokens[index] ?? 0 });
+      return { text: summary.text, finish: summary.truncated ? 'length' : 'stop', tokens: summary.tokens };
     }
     const object = generateObject(request.schema, source);
     const json = JSON.stringify(object);
-    if (count(json) > budget) return { text: truncate(json, budget), finish: 'length' };
-    // A malformed answer: the object's JSON cut short, as a model that lost its way would send.
-    if (malformed) return { text: json.slice(0, Math.max(1, Math.floor((json.length * 2) / 3))), finish: 'stop' };
-    return { text: json, object, finish: 'stop' };
+    const tokens = count(json);
+    if (tokens > budget) {
+      const cut = truncate(json, budget);
+      return { text: cut, finish: 'length', tokens: count(cut) };
+    }
+    if (malformed) {
+      // A malformed answer: the object's JSON cut short, as a model that lost its way would send.
+      const cut = json.slice(0, Math.max(1, Math.floor((json.length * 2) / 3)));
+      return { text: cut, finish: 'stop', tokens: count(cut) };
+    }
+    return { text: json, object, finish: 'stop', tokens };
   }
 }

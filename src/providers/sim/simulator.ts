@@ -21,14 +21,19 @@ export interface SimulatorOptions {
   tokenizerFor?: TokenizerFor;
   /** Context window per provider model id, unless a knob sets one. Default {@link defaultContextWindowFor}. */
   contextWindowFor?: ContextWindowFor;
+  /** Clock of the rate-limit windows (tests fix it to get exact retry-after values). Default Date.now. */
+  now?: () => number;
 }
 
 export interface RunningSimulator {
   /** Base URL, e.g. `http://127.0.0.1:8787`: what FRUGAL_SIM_URL should say. */
   url: string;
   port: number;
-  /** Applies a configuration patch; throws an Error naming a bad field. */
-  configure(patch: SimConfigPatch): SimConfig;
+  /**
+   * Applies a configuration patch (top-level fields replace, model knobs merge); with `replace`,
+   * starts from the defaults instead. Throws an Error naming a bad field.
+   */
+  configure(patch: SimConfigPatch, options?: { replace?: boolean }): SimConfig;
   stats(): SimStats;
   /** Zeroes counters, rate windows, random streams and the prompt cache. */
   reset(): void;
@@ -81,6 +86,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
     config,
     tokenizerFor: options.tokenizerFor ?? defaultTokenizerFor,
     contextWindowFor: options.contextWindowFor ?? defaultContextWindowFor,
+    ...(options.now ? { now: options.now } : {}),
   });
   const hanging = new Set<ServerResponse>();
   const timers = new Set<NodeJS.Timeout>();
@@ -134,7 +140,8 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
       if (path === '/_sim/config') {
         return readBody(req, res, (body) => {
           try {
-            sendJson(res, 200, engine.configure(body.trim() === '' ? {} : JSON.parse(body)));
+            const replace = query.get('replace') === 'true' || query.get('replace') === '1';
+            sendJson(res, 200, engine.configure(body.trim() === '' ? {} : JSON.parse(body), { replace }));
           } catch (error) {
             sendJson(res, 400, { error: { message: error instanceof Error ? error.message : String(error) } });
           }
@@ -172,7 +179,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
   return {
     url: `http://${shownHost}:${address.port}`,
     port: address.port,
-    configure: (patch) => engine.configure(patch),
+    configure: (patch, configureOptions) => engine.configure(patch, configureOptions),
     stats: () => engine.stats(),
     reset: () => engine.reset(),
     close: () =>

@@ -1,5 +1,5 @@
-import { randomBytes } from 'node:crypto';
 import type { JsonSchema } from '../../types.js';
+import { createId } from '../create-id.js';
 import { SimRequestError, type SimRequest } from '../sim-request.js';
 import { JSON_HEADERS, readBearer, readTextContent, type SimAnswer, type SimError, type SimLimits, type SimProtocol, type SimReply } from './sim-protocol.js';
 
@@ -15,7 +15,7 @@ function limitHeaders(limits: SimLimits, now: number): Record<string, string> {
   return headers;
 }
 
-const id = (prefix: string): string => `${prefix}_01${randomBytes(17).toString('base64url').replace(/[-_]/g, 'x').slice(0, 22)}`;
+const id = (prefix: string): string => `${prefix}_01${createId(22)}`;
 
 function errorAnswer(status: number, type: string, message: string, extraHeaders: Record<string, string> = {}): SimAnswer {
   const requestId = id('req');

@@ -1,5 +1,5 @@
-import { randomBytes } from 'node:crypto';
 import type { JsonSchema } from '../../types.js';
+import { createId } from '../create-id.js';
 import { SimRequestError, type SimRequest } from '../sim-request.js';
 import { type SimAnswer, type SimError, type SimProtocol, type SimReply } from './sim-protocol.js';
 
@@ -83,7 +83,7 @@ export const googleProtocol: SimProtocol = {
       };
     }
     body.modelVersion = request.model;
-    body.responseId = randomBytes(16).toString('base64url');
+    body.responseId = createId(22);
     return { status: 200, headers: { ...GOOGLE_HEADERS }, body: JSON.stringify(body) };
   },
 

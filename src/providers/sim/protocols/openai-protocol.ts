@@ -1,5 +1,5 @@
-import { randomBytes } from 'node:crypto';
 import type { JsonSchema } from '../../types.js';
+import { createId } from '../create-id.js';
 import { SimRequestError, type SimRequest } from '../sim-request.js';
 import { JSON_HEADERS, maskKey, readBearer, readTextContent, type SimAnswer, type SimError, type SimLimits, type SimProtocol, type SimReply } from './sim-protocol.js';
 
@@ -75,10 +75,10 @@ export function createOpenAIProtocol(flavour: Flavour): SimProtocol {
     parseRequest: (body) => parse(body),
 
     formatReply(request: SimRequest, reply: SimReply): SimAnswer {
-      const requestId = `req_${randomBytes(13).toString('hex')}`;
+      const requestId = `req_${createId(24)}`;
       const usage = reply.usage;
       const body: Record<string, unknown> = {
-        id: groq ? `chatcmpl-${randomBytes(16).toString('hex')}` : `chatcmpl-${randomBytes(15).toString('base64url')}`,
+        id: groq ? `chatcmpl-${createId(32)}` : `chatcmpl-${createId(29)}`,
         object: 'chat.completion',
         created: Math.floor(Date.now() / 1000),
         model: request.model,
@@ -125,7 +125,7 @@ export function createOpenAIProtocol(flavour: Flavour): SimProtocol {
     },
 
     formatError(error: SimError): SimAnswer {
-      const headers: Record<string, string> = { ...JSON_HEADERS, 'x-request-id': `req_${randomBytes(13).toString('hex')}` };
+      const headers: Record<string, string> = { ...JSON_HEADERS, 'x-request-id': `req_${createId(24)}` };
       switch (error.kind) {
         case 'rate-limited': {
           const state = error.limits[error.limit]!;
