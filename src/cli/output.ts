@@ -1,4 +1,4 @@
-import { styleText } from 'node:util';
+import { stripVTControlCharacters, styleText } from 'node:util';
 
 /** Prints one JSON document on stdout (the `--json` convention: camelCase keys, money in `*Micros`). */
 export function printJson(value: unknown): void {
@@ -15,10 +15,16 @@ export interface Column<Row> {
 /** Formats rows as an aligned text table. */
 export function formatTable<Row>(rows: readonly Row[], columns: readonly Column<Row>[]): string {
   const cells = rows.map((row) => columns.map((column) => String(column.value(row))));
-  const widths = columns.map((column, i) => Math.max(column.header.length, ...cells.map((r) => r[i]!.length)));
+  // Widths count what is seen: colour codes take no room on the terminal.
+  const visible = (text: string) => stripVTControlCharacters(text).length;
+  const widths = columns.map((column, i) => Math.max(column.header.length, ...cells.map((r) => visible(r[i]!))));
+  const pad = (text: string, width: number, right: boolean) => {
+    const fill = ' '.repeat(Math.max(0, width - visible(text)));
+    return right ? fill + text : text + fill;
+  };
   const line = (values: string[]) =>
     values
-      .map((v, i) => (columns[i]!.align === 'right' ? v.padStart(widths[i]!) : v.padEnd(widths[i]!)))
+      .map((v, i) => pad(v, widths[i]!, columns[i]!.align === 'right'))
       .join('  ')
       .trimEnd();
   const header = bold(line(columns.map((c) => c.header)));

@@ -1,11 +1,19 @@
 import { Command } from 'commander';
 import { registerAlerts } from './commands/alerts.js';
 import { registerBudget } from './commands/budget.js';
+import { registerDemo } from './commands/demo.js';
 import { registerEnqueue } from './commands/enqueue.js';
 import { registerEstimate } from './commands/estimate.js';
+import { registerJobs } from './commands/jobs.js';
 import { registerMigrate } from './commands/migrate.js';
 import { registerModels } from './commands/models.js';
+import { registerQueue } from './commands/queue.js';
+import { registerReport } from './commands/report.js';
+import { registerResults } from './commands/results.js';
+import { registerSchedule } from './commands/schedule.js';
 import { registerSim } from './commands/sim.js';
+import { registerSpend } from './commands/spend.js';
+import { registerStatus } from './commands/status.js';
 import { registerWorker } from './commands/worker.js';
 
 /** Builds the `frugal` command tree. Each command module registers its own subcommands. */
@@ -14,7 +22,9 @@ export function buildProgram(): Command {
     .name('frugal')
     .description('Cost-aware LLM batch job runner: the cheapest model that is good enough, never over budget.')
     .version('0.1.0')
-    .showHelpAfterError('(run with --help for usage)');
+    .showHelpAfterError('(run with --help for usage)')
+    // Options after a subcommand belong to it, so `results export --kind x` is not read by `results`.
+    .enablePositionalOptions();
   registerMigrate(program);
   registerModels(program);
   registerSim(program);
@@ -23,5 +33,13 @@ export function buildProgram(): Command {
   registerEstimate(program);
   registerBudget(program);
   registerAlerts(program);
+  registerStatus(program);
+  registerSpend(program);
+  registerQueue(program);
+  registerJobs(program);
+  registerResults(program);
+  registerReport(program);
+  registerSchedule(program);
+  registerDemo(program);
   return program;
 }
