@@ -13,7 +13,7 @@ export interface JobSpec {
   budgets: string[];
   /** A private job only goes to self-hosted models. */
   private: boolean;
-  /** BullMQ priority: 1 is the highest; unset jobs run after prioritized ones. */
+  /** BullMQ priority: 1 is the highest of the prioritized jobs (BullMQ runs jobs without one first). */
   priority?: number;
 }
 

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { InputError } from '../../errors.js';
 import { createLogger } from '../../log.js';
 import { FrugalWorker } from '../../workers/frugal-worker.js';
+import { startReportWorker } from '../../workers/report-worker.js';
 import { getConfig } from '../../config.js';
 
 interface WorkerOptions {
@@ -23,6 +24,12 @@ export function registerWorker(program: Command): void {
       const chunkTokens = positive(options.chunkTokens ?? '12000', '--chunk-tokens');
       const log = createLogger(config.logLevel);
       const worker = await FrugalWorker.start(config, { concurrency, chunkTokens, logger: log });
+      // The nightly report's schedules land on their own queue; every worker process serves it.
+      const reports = await startReportWorker(config, { logger: log });
+      const closeAll = async () => {
+        await reports.close();
+        await worker.close();
+      };
       const providers = worker.runtime.providers.available();
       process.stderr.write(`frugal worker ${process.pid}: concurrency ${concurrency}, providers ${providers.join(', ') || 'none'}${config.simUrl ? ' (simulated)' : ''}\n`);
       if (providers.length === 0) {
@@ -37,14 +44,14 @@ export function registerWorker(program: Command): void {
         }
         stopping = true;
         process.stderr.write(`${signal}: finishing running jobs, then exiting (again to force)\n`);
-        void worker.close().then(() => process.exit(0));
+        void closeAll().then(() => process.exit(0));
       };
       process.on('SIGINT', () => stop('SIGINT'));
       process.on('SIGTERM', () => stop('SIGTERM'));
 
       if (options.untilEmpty) {
         const { waitingForBudget } = await worker.untilEmpty();
-        await worker.close();
+        await closeAll();
         process.stderr.write(
           `queue drained${waitingForBudget ? `: ${waitingForBudget} job(s) waiting for budget (frugal status shows which)` : ''}\n`,
         );

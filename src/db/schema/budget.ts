@@ -94,6 +94,8 @@ export const ledger = pgTable(
     index('ledger_job_idx').on(t.jobId),
     index('ledger_open_idx').on(t.startedAt).where(sql`${t.status} = 'reserved'`),
     index('ledger_kind_model_idx').on(t.kind, t.model, t.settledAt),
+    // Spend and reports select calls by the day they started.
+    index('ledger_started_idx').on(t.startedAt),
     check('ledger_status_known', sql`${t.status} in ('reserved', 'settled', 'released', 'closed_as_spent')`),
   ],
 );

@@ -1,0 +1,1 @@
+CREATE INDEX "ledger_started_idx" ON "ledger" USING btree ("started_at");
