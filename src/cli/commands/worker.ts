@@ -23,20 +23,11 @@ export function registerWorker(program: Command): void {
       const concurrency = positive(options.concurrency, '--concurrency');
       const chunkTokens = positive(options.chunkTokens ?? '12000', '--chunk-tokens');
       const log = createLogger(config.logLevel);
-      const worker = await FrugalWorker.start(config, { concurrency, chunkTokens, logger: log });
-      // The nightly report's schedules land on their own queue; every worker process serves it.
-      const reports = await startReportWorker(config, { logger: log });
-      const closeAll = async () => {
-        await reports.close();
-        await worker.close();
-      };
-      const providers = worker.runtime.providers.available();
-      process.stderr.write(`frugal worker ${process.pid}: concurrency ${concurrency}, providers ${providers.join(', ') || 'none'}${config.simUrl ? ' (simulated)' : ''}\n`);
-      if (providers.length === 0) {
-        process.stderr.write('no provider is configured: set a provider API key, FRUGAL_SIM_URL or FRUGAL_LOCAL_URL\n');
-      }
 
+      // Signals are handled from the start: one arriving while the worker is still starting
+      // stops it as soon as it has started, never mid-setup.
       let stopping = false;
+      let closeAll: (() => Promise<void>) | undefined;
       const stop = (signal: string) => {
         if (stopping) {
           process.stderr.write('second signal: exiting now; running jobs go back to the queue\n');
@@ -44,10 +35,27 @@ export function registerWorker(program: Command): void {
         }
         stopping = true;
         process.stderr.write(`${signal}: finishing running jobs, then exiting (again to force)\n`);
-        void closeAll().then(() => process.exit(0));
+        if (closeAll) void closeAll().then(() => process.exit(0));
       };
       process.on('SIGINT', () => stop('SIGINT'));
       process.on('SIGTERM', () => stop('SIGTERM'));
+
+      const worker = await FrugalWorker.start(config, { concurrency, chunkTokens, logger: log });
+      // The nightly report's schedules land on their own queue; every worker process serves it.
+      const reports = await startReportWorker(config, { logger: log });
+      closeAll = async () => {
+        await reports.close();
+        await worker.close();
+      };
+      if (stopping) {
+        await closeAll();
+        process.exit(0);
+      }
+      const providers = worker.runtime.providers.available();
+      process.stderr.write(`frugal worker ${process.pid}: concurrency ${concurrency}, providers ${providers.join(', ') || 'none'}${config.simUrl ? ' (simulated)' : ''}\n`);
+      if (providers.length === 0) {
+        process.stderr.write('no provider is configured: set a provider API key, FRUGAL_SIM_URL or FRUGAL_LOCAL_URL\n');
+      }
 
       if (options.untilEmpty) {
         const { waitingForBudget } = await worker.untilEmpty();
