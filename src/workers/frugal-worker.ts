@@ -155,6 +155,7 @@ export class FrugalWorker {
     await runtime.ledger.drain();
     await runtime.results.drain();
     await runtime.observations.drain();
+    await runtime.limiter.flush();
     runtime.health.stop();
     runtime.calibration.stop();
     await this.resources.stopListening().catch(() => {});

@@ -73,7 +73,8 @@ export class JobPipeline {
         spec = { ...spec, payload: { ...payload, text: combined.text } };
       } else if (payload.part === undefined) {
         const limit = this.chunkLimit(spec);
-        if (limit > 0 && countTokens(payload.text, 'cl100k_base') > limit) {
+        // A token is at least one byte: a text of at most `limit` bytes fits without counting.
+        if (limit > 0 && Buffer.byteLength(payload.text, 'utf8') > limit && countTokens(payload.text, 'cl100k_base') > limit) {
           return this.splitIntoChunks(job, token, spec, splitDocument(payload.text, limit, 'cl100k_base'), 0);
         }
       }
@@ -134,7 +135,7 @@ export class JobPipeline {
           estCostMicros: est.expectedCostMicros,
         });
         if (!reservation.ok) {
-          void rt.limiter.refundTokens(model.id, est.maxInputTokens + est.maxOutputTokens);
+          void rt.limiter.release(model.id, est.maxInputTokens + est.maxOutputTokens, admission);
           const left = Math.max(0, reservation.limitMicros - reservation.spentMicros - reservation.reservedMicros);
           state.lastRefusal = reservation;
           // Route again within the room now known; a cheaper model may fit where this one did not.
@@ -177,7 +178,7 @@ export class JobPipeline {
         rt.observations.record({ modelId: model.id, estimatedTokens: est.rawInputTokens, reportedTokens: response.usage.inputTokens });
       }
       const used = response.usage.inputTokens + response.usage.outputTokens;
-      void rt.limiter.refundTokens(model.id, est.maxInputTokens + est.maxOutputTokens - used);
+      void rt.limiter.refundTokens(model.id, est.maxInputTokens + est.maxOutputTokens - used, admission);
 
       const check = kind.checkOutput(spec.payload, response);
       if (!check.ok) {
