@@ -114,9 +114,6 @@ export class JobPipeline {
 
       const model = rt.catalog.require(decision.modelId);
       const est = estimates.get(model.id)!;
-      const admission = await rt.limiter.acquire(model.id, est.maxInputTokens + est.maxOutputTokens);
-      if (!admission.ok) return this.delay(job, token, admission.retryInMs);
-
       const callId = newCallId();
       const seq = state.seq++;
       if (rt.options.accounting) {
@@ -135,7 +132,6 @@ export class JobPipeline {
           estCostMicros: est.expectedCostMicros,
         });
         if (!reservation.ok) {
-          void rt.limiter.release(model.id, est.maxInputTokens + est.maxOutputTokens, admission);
           const left = Math.max(0, reservation.limitMicros - reservation.spentMicros - reservation.reservedMicros);
           state.lastRefusal = reservation;
           // Route again within the room now known; a cheaper model may fit where this one did not.
@@ -146,6 +142,13 @@ export class JobPipeline {
           return this.waitForBudget(job, token, spec, reservation, decision);
         }
         if (job.data.waitingForBudget !== undefined) await this.stopWaiting(job);
+      }
+      // The rate-limit slot is taken last, just before the call: a slot taken before the
+      // reservation's round trip could reach the provider in its next window, over its limit.
+      const admission = await rt.limiter.acquire(model.id, est.maxInputTokens + est.maxOutputTokens);
+      if (!admission.ok) {
+        if (rt.options.accounting) await rt.ledger.release(callId, 'no rate-limit slot at the provider in this window');
+        return this.delay(job, token, admission.retryInMs);
       }
 
       let response: ChatResponse;
