@@ -48,7 +48,8 @@ export async function createBenchEnv(label: string, extraEnv: Record<string, str
     config: loadConfig(env),
     async dispose() {
       await dropDatabase(name);
-      await deleteRedisKeys(BENCH_REDIS_URL, `${prefix}:*`);
+      // Also the keys of prefixes derived from this one (`<prefix>-<variant>`).
+      await deleteRedisKeys(BENCH_REDIS_URL, `${prefix}*`);
     },
   };
 }
