@@ -34,6 +34,14 @@ export interface FrugalWorkerOptions extends PipelineOptions {
   /** How often this process looks for stale reservations. Default 60,000 ms. */
   staleCheckMs?: number;
   /**
+   * How long a job stays locked to this worker without a renewal (renewed every half of it while
+   * the job runs). A worker that died loses its jobs to the others after this. Default BullMQ's
+   * 30,000 ms.
+   */
+  lockDurationMs?: number;
+  /** How often this worker looks for jobs whose lock expired (their worker died). Default BullMQ's 30,000 ms. */
+  stalledIntervalMs?: number;
+  /**
    * Budget ledger tuning (group commit). Default for workers: a reservation or settlement waits
    * up to 5 ms for others to share its transaction, one transaction at a time per process (the
    * calls of one process mostly lock the same budget rows anyway). Measured with bench/pipeline.ts:
@@ -108,6 +116,8 @@ export class FrugalWorker {
       prefix: config.queuePrefix,
       concurrency: options.concurrency ?? 50,
       autorun: false,
+      ...(options.lockDurationMs === undefined ? {} : { lockDuration: options.lockDurationMs }),
+      ...(options.stalledIntervalMs === undefined ? {} : { stalledInterval: options.stalledIntervalMs }),
     });
     worker.on('error', (error) => log.error({ err: error.message }, 'worker error'));
     worker.on('failed', (job, error) => void recordFinalFailure(runtime, job, error));
