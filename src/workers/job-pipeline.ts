@@ -1,4 +1,5 @@
 import { DelayedError, UnrecoverableError, WaitingChildrenError, type Job } from 'bullmq';
+import { sql } from 'drizzle-orm';
 import { newCallId } from '../budget/budget-ledger.js';
 import type { ReserveRefused } from '../budget/types.js';
 import { JOB_KINDS, type Prompt } from '../jobs/index.js';
@@ -162,7 +163,11 @@ export class JobPipeline {
           ...(rt.options.callTimeoutMs === undefined ? {} : { timeoutMs: rt.options.callTimeoutMs }),
         });
       } catch (error) {
-        await this.afterFailedCall(callId, error, est);
+        const charged = await this.afterFailedCall(callId, error, est);
+        if (charged !== undefined) {
+          state.calls++;
+          state.costMicros += charged;
+        }
         const next = await this.handleCallError(job, token, error, model, state);
         if (next === 'reroute') continue;
         throw next;
@@ -193,6 +198,8 @@ export class JobPipeline {
         continue;
       }
 
+      // A job delivered before may have been charged for calls of its earlier deliveries too.
+      const charged = rt.options.accounting && (job.attemptsMade > 0 || job.stalledCounter > 0) ? await this.chargedInAll(jobId) : state;
       await rt.results.complete({
         jobId,
         spec,
@@ -200,11 +207,11 @@ export class JobPipeline {
         model: model.id,
         outputText: check.output.text,
         outputJson: check.output.object,
-        costMicros: state.costMicros,
-        calls: state.calls,
+        costMicros: charged.costMicros,
+        calls: charged.calls,
         route: decision,
       });
-      return { text: check.output.text, model: model.id, costMicros: state.costMicros };
+      return { text: check.output.text, model: model.id, costMicros: charged.costMicros };
     }
     throw await this.fail(job, spec, state, `no route settled after ${MAX_ROUTING_STEPS} routing steps`);
   }
@@ -255,12 +262,15 @@ export class JobPipeline {
     throw new DelayedError();
   }
 
-  /** Gives back the reservation of a call that certainly did not run, or keeps it as spent when it may have. */
-  private async afterFailedCall(callId: string, error: unknown, est: Estimate): Promise<void> {
-    if (!this.rt.options.accounting) return;
+  /**
+   * Gives back the reservation of a call that certainly did not run, or keeps it as spent when it
+   * may have. Returns what the call was charged (undefined when nothing was).
+   */
+  private async afterFailedCall(callId: string, error: unknown, est: Estimate): Promise<number | undefined> {
+    if (!this.rt.options.accounting) return undefined;
     if (error instanceof ProviderError && error.certainlyNotBilled) {
       await this.rt.ledger.release(callId, error.code);
-      return;
+      return undefined;
     }
     // We cannot know what the provider billed: count the whole reservation, flagged as estimated.
     await this.rt.ledger.settle(callId, {
@@ -268,6 +278,18 @@ export class JobPipeline {
       usage: { inputTokens: est.maxInputTokens, cachedInputTokens: 0, outputTokens: est.maxOutputTokens },
       usageEstimated: true,
     });
+    return est.maxCostMicros;
+  }
+
+  /**
+   * What a job delivered before (a retry, or a worker that died mid-job) has been charged in all:
+   * its settled calls in the ledger, this attempt's included.
+   */
+  private async chargedInAll(jobId: string): Promise<{ costMicros: number; calls: number }> {
+    const { rows } = await this.rt.db.execute<{ cost: string | null; calls: number }>(
+      sql`select sum(cost_micros) as cost, count(*)::int as calls from ledger where job_id = ${jobId} and status = 'settled'`,
+    );
+    return { costMicros: Number(rows[0]?.cost ?? 0), calls: rows[0]?.calls ?? 0 };
   }
 
   /** Decides what a failed call means for the job: route again within the attempt, or an error to throw. */
