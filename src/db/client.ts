@@ -36,6 +36,10 @@ export async function openDb(url: string, options: OpenDbOptions = {}): Promise<
   // An idle client that loses its connection emits 'error' on the pool; without a listener
   // that would crash the process. The next query gets a fresh connection.
   pool.on('error', () => {});
+  // A client checked out of the pool has no such listener: a connection lost between two
+  // statements of a transaction (Postgres restarted, the backend terminated) would crash the
+  // process. Its current or next query fails instead, which callers handle; the pool then drops it.
+  pool.on('connect', (client) => client.on('error', () => {}));
   try {
     await pool.query('select 1');
   } catch (error) {

@@ -35,19 +35,28 @@ export interface FrugalWorkerOptions extends PipelineOptions {
   /** How often this process looks for stale reservations. Default 60,000 ms. */
   staleCheckMs?: number;
   /**
-   * How long a job's lock lasts without renewal; a worker that dies holding jobs loses them to
-   * another worker after about this long. Default 30,000 ms (BullMQ's).
+   * How long a job stays locked to this worker without a renewal (renewed every half of it while
+   * the job runs). A worker that died loses its jobs to the others after this. Default BullMQ's
+   * 30,000 ms.
    */
   lockDurationMs?: number;
-  /** How often this worker looks for stalled jobs. Default 30,000 ms (BullMQ's). */
+  /** How often this worker looks for jobs whose lock expired (their worker died). Default BullMQ's 30,000 ms. */
   stalledIntervalMs?: number;
-  /** Budget ledger tuning (group commit). */
+  /**
+   * Budget ledger tuning (group commit). Default for workers: a reservation or settlement waits
+   * up to 5 ms for others to share its transaction, one transaction at a time per process (the
+   * calls of one process mostly lock the same budget rows anyway). Measured with bench/pipeline.ts:
+   * fewer, larger transactions cut the worker's CPU per job by about 10 %; 5 ms is nothing next
+   * to a provider call.
+   */
   ledger?: BudgetLedgerOptions;
   health?: ProviderHealthOptions;
   /** Use this catalog instead of loading one from the configuration. */
   catalog?: Catalog;
   logger?: Logger;
 }
+
+const WORKER_LEDGER_GROUP = { maxWaitMs: 5, maxInFlight: 1 } as const;
 
 /**
  * One worker process's share of the intake queue: a BullMQ worker running every job through the
@@ -83,7 +92,12 @@ export class FrugalWorker {
     // Alerts recorded by settlements are posted to the webhook (retried, state kept in Postgres).
     const alerts = new AlertDeliverer(dbHandle.pool, { ...(config.alertWebhook ? { webhookUrl: config.alertWebhook } : {}), logger: log });
     alerts.start();
-    const ledger = new BudgetLedger(dbHandle.pool, { ...options.ledger, logger: log, onAlerts: () => alerts.kick() });
+    const ledger = new BudgetLedger(dbHandle.pool, {
+      ...options.ledger,
+      group: { ...WORKER_LEDGER_GROUP, ...options.ledger?.group },
+      logger: log,
+      onAlerts: () => alerts.kick(),
+    });
     const records = new JobRecords(dbHandle.db, queue, log);
     const runtime: WorkerRuntime = {
       db: dbHandle.db,
@@ -168,6 +182,7 @@ export class FrugalWorker {
     await runtime.ledger.drain();
     await runtime.results.drain();
     await runtime.observations.drain();
+    await runtime.limiter.flush();
     await this.resources.alerts.stop();
     runtime.health.stop();
     runtime.calibration.stop();

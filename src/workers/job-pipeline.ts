@@ -1,4 +1,5 @@
 import { DelayedError, UnrecoverableError, WaitingChildrenError, type Job } from 'bullmq';
+import { sql } from 'drizzle-orm';
 import { newCallId } from '../budget/budget-ledger.js';
 import type { ReserveRefused } from '../budget/types.js';
 import { FrugalError } from '../errors.js';
@@ -74,7 +75,8 @@ export class JobPipeline {
         spec = { ...spec, payload: { ...payload, text: combined.text } };
       } else if (payload.part === undefined) {
         const limit = this.chunkLimit(spec);
-        if (limit > 0 && countTokens(payload.text, 'cl100k_base') > limit) {
+        // A token is at least one byte: a text of at most `limit` bytes fits without counting.
+        if (limit > 0 && Buffer.byteLength(payload.text, 'utf8') > limit && countTokens(payload.text, 'cl100k_base') > limit) {
           return this.splitIntoChunks(job, token, spec, splitDocument(payload.text, limit, 'cl100k_base'), 0);
         }
       }
@@ -117,15 +119,11 @@ export class JobPipeline {
       // After a 429 the provider is slowed for everyone: wait for it rather than pay more elsewhere.
       const slowed = rt.health.slowedMs(model.provider);
       if (slowed > 0) return this.delay(job, token, slowed + Math.floor(Math.random() * 50));
-      const admission = await rt.limiter.acquire(model.id, est.maxInputTokens + est.maxOutputTokens);
-      if (!admission.ok) return this.delay(job, token, admission.retryInMs);
-
       const callId = newCallId();
       const seq = state.seq++;
       if (rt.options.accounting) {
         const reservation = await this.reserve(job, spec, model, est, callId, seq, state);
         if (!reservation.ok) {
-          void rt.limiter.refundTokens(model.id, est.maxInputTokens + est.maxOutputTokens);
           const left = Math.max(0, reservation.limitMicros - reservation.spentMicros - reservation.reservedMicros);
           state.lastRefusal = reservation;
           // Route again within the room now known; a cheaper model may fit where this one did not.
@@ -136,6 +134,13 @@ export class JobPipeline {
           return this.waitForBudget(job, token, spec, reservation, decision);
         }
         if (job.data.waitingForBudget !== undefined) await this.stopWaiting(job);
+      }
+      // The rate-limit slot is taken last, just before the call: a slot taken before the
+      // reservation's round trip could reach the provider in its next window, over its limit.
+      const admission = await rt.limiter.acquire(model.id, est.maxInputTokens + est.maxOutputTokens);
+      if (!admission.ok) {
+        if (rt.options.accounting) await rt.ledger.release(callId, 'no rate-limit slot at the provider in this window');
+        return this.delay(job, token, admission.retryInMs);
       }
 
       let response: ChatResponse;
@@ -149,7 +154,11 @@ export class JobPipeline {
           ...(rt.options.callTimeoutMs === undefined ? {} : { timeoutMs: rt.options.callTimeoutMs }),
         });
       } catch (error) {
-        await this.afterFailedCall(callId, error, est);
+        const charged = await this.afterFailedCall(callId, error, est);
+        if (charged !== undefined) {
+          state.calls++;
+          state.costMicros += charged;
+        }
         const next = await this.handleCallError(job, token, error, model, state);
         if (next === 'reroute') continue;
         throw next;
@@ -168,7 +177,7 @@ export class JobPipeline {
         rt.observations.record({ modelId: model.id, estimatedTokens: est.rawInputTokens, reportedTokens: response.usage.inputTokens });
       }
       const used = response.usage.inputTokens + response.usage.outputTokens;
-      void rt.limiter.refundTokens(model.id, est.maxInputTokens + est.maxOutputTokens - used);
+      void rt.limiter.refundTokens(model.id, est.maxInputTokens + est.maxOutputTokens - used, admission);
 
       const check = kind.checkOutput(spec.payload, response);
       if (!check.ok) {
@@ -180,6 +189,8 @@ export class JobPipeline {
         continue;
       }
 
+      // A job delivered before may have been charged for calls of its earlier deliveries too.
+      const charged = rt.options.accounting && (job.attemptsMade > 0 || job.stalledCounter > 0) ? await this.chargedInAll(jobId) : state;
       await rt.results.complete({
         jobId,
         spec,
@@ -187,11 +198,11 @@ export class JobPipeline {
         model: model.id,
         outputText: check.output.text,
         outputJson: check.output.object,
-        costMicros: state.costMicros,
-        calls: state.calls,
+        costMicros: charged.costMicros,
+        calls: charged.calls,
         route: decision,
       });
-      return { text: check.output.text, model: model.id, costMicros: state.costMicros };
+      return { text: check.output.text, model: model.id, costMicros: charged.costMicros };
     }
     throw await this.fail(job, spec, state, `no route settled after ${MAX_ROUTING_STEPS} routing steps`);
   }
@@ -269,12 +280,15 @@ export class JobPipeline {
     throw new DelayedError();
   }
 
-  /** Gives back the reservation of a call that certainly did not run, or keeps it as spent when it may have. */
-  private async afterFailedCall(callId: string, error: unknown, est: Estimate): Promise<void> {
-    if (!this.rt.options.accounting) return;
+  /**
+   * Gives back the reservation of a call that certainly did not run, or keeps it as spent when it
+   * may have. Returns what the call was charged (undefined when nothing was).
+   */
+  private async afterFailedCall(callId: string, error: unknown, est: Estimate): Promise<number | undefined> {
+    if (!this.rt.options.accounting) return undefined;
     if (error instanceof ProviderError && error.certainlyNotBilled) {
       await this.rt.ledger.release(callId, error.code);
-      return;
+      return undefined;
     }
     // We cannot know what the provider billed: count the whole reservation, flagged as estimated.
     await this.rt.ledger.settle(callId, {
@@ -282,6 +296,18 @@ export class JobPipeline {
       usage: { inputTokens: est.maxInputTokens, cachedInputTokens: 0, outputTokens: est.maxOutputTokens },
       usageEstimated: true,
     });
+    return est.maxCostMicros;
+  }
+
+  /**
+   * What a job delivered before (a retry, or a worker that died mid-job) has been charged in all:
+   * its settled calls in the ledger, this attempt's included.
+   */
+  private async chargedInAll(jobId: string): Promise<{ costMicros: number; calls: number }> {
+    const { rows } = await this.rt.db.execute<{ cost: string | null; calls: number }>(
+      sql`select sum(cost_micros) as cost, count(*)::int as calls from ledger where job_id = ${jobId} and status = 'settled'`,
+    );
+    return { costMicros: Number(rows[0]?.cost ?? 0), calls: rows[0]?.calls ?? 0 };
   }
 
   /** Decides what a failed call means for the job: route again within the attempt, or an error to throw. */

@@ -1,0 +1,114 @@
+import { pathToFileURL } from 'node:url';
+import { openDb } from '../src/db/client.js';
+import { DEFAULT_MODELS } from '../src/pricing/default-catalog.js';
+import { KINDS } from '../src/pricing/types.js';
+import type { BenchFn, BenchSection } from './section.js';
+import { createBenchEnv } from './support/bench-env.js';
+import { enqueue, usd } from './support/batches.js';
+import { writeCatalogFile } from './support/catalog-file.js';
+import { untilJobsFinished } from './support/db-progress.js';
+import { referenceWorkload } from './support/reference-workload.js';
+import { spawnSimulator } from './support/sim-process.js';
+import { spawnWorker } from './support/spawn-worker.js';
+
+type Run = 'routed' | 'allPremium' | 'allGpt4oMini';
+
+interface Priced {
+  costMicros: number;
+  calls: number;
+  completed: number;
+  failed: number;
+  byModel: string;
+}
+
+const NO_RATINGS = Object.fromEntries(KINDS.map((kind) => [kind, 'none']));
+const PREMIUM_RATINGS = Object.fromEntries(KINDS.map((kind) => [kind, 'premium']));
+/** Cost does not depend on rate limits; without them the three runs take seconds. */
+const NO_LIMITS = { rpm: null, tpm: null };
+
+/** Catalog overrides: `routed` is the built-in catalog; the others leave one model qualified for everything. */
+function catalogFor(run: Run): Record<string, Record<string, unknown>> {
+  const models: Record<string, Record<string, unknown>> = {};
+  for (const model of DEFAULT_MODELS) {
+    const only = run === 'allPremium' ? 'claude-haiku' : run === 'allGpt4oMini' ? 'gpt-4o-mini' : undefined;
+    models[model.id] = {
+      rateLimits: NO_LIMITS,
+      ...(only === undefined ? {} : { ratings: model.id === only ? PREMIUM_RATINGS : NO_RATINGS }),
+    };
+  }
+  return models;
+}
+
+/**
+ * Cost of the reference mixed workload (60 summarize, 60 extract, 60 classify jobs over all four
+ * tiers) as frugal routes it, against every job on the premium model (Claude Haiku) and every job
+ * on GPT-4o mini. Three real runs of the same jobs against the simulator (which reports usage with
+ * each vendor's tokenizer); the comparison runs restrict the catalog's ratings so that one model
+ * qualifies for every job. Cost is the ledger's total: every call, escalations included.
+ */
+export const benchCost: BenchFn = async (): Promise<BenchSection> => {
+  const priced = {} as Record<Run, Priced>;
+  for (const run of ['routed', 'allPremium', 'allGpt4oMini'] as const) priced[run] = await price(run);
+  const { routed, allPremium, allGpt4oMini } = priced;
+  const saving = (other: Priced): string => `routed costs ${((routed.costMicros / other.costMicros) * 100).toFixed(0)} % of this`;
+  return {
+    title: 'Cost of the reference mixed workload (180 jobs: summarize, extract, classify over four tiers)',
+    rows: [
+      { name: 'routed by frugal', value: dollars(routed.costMicros), unit: 'USD', note: `${routed.calls} calls, ${routed.completed} completed, ${routed.failed} failed; ${routed.byModel}` },
+      { name: 'all on the premium model (Claude Haiku)', value: dollars(allPremium.costMicros), unit: 'USD', note: `${allPremium.calls} calls, ${allPremium.completed} completed; ${saving(allPremium)}` },
+      { name: 'all on GPT-4o mini', value: dollars(allGpt4oMini.costMicros), unit: 'USD', note: `${allGpt4oMini.calls} calls, ${allGpt4oMini.completed} completed; ${saving(allGpt4oMini)}` },
+    ],
+    results: {
+      'cost.routedMicros': routed.costMicros,
+      'cost.allPremiumMicros': allPremium.costMicros,
+      'cost.allGpt4oMiniMicros': allGpt4oMini.costMicros,
+      'cost.routedShareOfAllPremium': Math.round((routed.costMicros / allPremium.costMicros) * 1000) / 1000,
+      'cost.routedShareOfAllGpt4oMini': Math.round((routed.costMicros / allGpt4oMini.costMicros) * 1000) / 1000,
+      'cost.routedCalls': routed.calls,
+      'cost.routedFailedJobs': routed.failed,
+    },
+  };
+};
+
+async function price(run: Run): Promise<Priced> {
+  const catalogPath = writeCatalogFile(catalogFor(run));
+  const sim = await spawnSimulator({ env: { FRUGAL_CATALOG: catalogPath } });
+  const env = await createBenchEnv(`cost_${run.toLowerCase()}`, { FRUGAL_SIM_URL: sim.url, FRUGAL_CATALOG: catalogPath });
+  const db = await openDb(env.databaseUrl, { max: 2, applicationName: 'frugal-bench-cost' });
+  try {
+    const worker = await spawnWorker(env.env, { mode: 'frugal', concurrency: 32 });
+    try {
+      const specs = referenceWorkload();
+      await enqueue(env.config, specs);
+      const { completed, failed } = await untilJobsFinished(db.pool, specs.length, 180_000);
+      const ledger = await db.pool.query<{ cost: string | null; calls: string }>(
+        `select sum(cost_micros) as cost, count(*) as calls from ledger where status in ('settled', 'closed_as_spent')`,
+      );
+      const models = await db.pool.query<{ model: string; n: string }>('select model, count(*) as n from results group by model order by count(*) desc, model');
+      return {
+        costMicros: Number(ledger.rows[0]?.cost ?? 0),
+        calls: Number(ledger.rows[0]?.calls ?? 0),
+        completed,
+        failed,
+        byModel: models.rows.map((r) => `${r.model} ${r.n}`).join(', '),
+      };
+    } finally {
+      await worker.close();
+    }
+  } finally {
+    await db.close();
+    await sim.close();
+    await env.dispose();
+  }
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const section = await benchCost();
+  process.stdout.write(`${section.title}\n`);
+  for (const row of section.rows) process.stdout.write(`  ${row.name}: ${row.value} ${row.unit}${row.note ? `  (${row.note})` : ''}\n`);
+  process.stdout.write(`${JSON.stringify(section.results)}\n`);
+}
+
+function dollars(micros: number): string {
+  return usd(micros).replace('$', '');
+}

@@ -1,0 +1,94 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BudgetLedger } from '../../src/budget/budget-ledger.js';
+import { BudgetStore } from '../../src/budget/budget-store.js';
+import { loadConfig } from '../../src/config.js';
+import { parseJobSpec } from '../../src/jobs/job-spec.js';
+import { createLogger } from '../../src/log.js';
+import { loadCatalog } from '../../src/pricing/load-catalog.js';
+import { catalogTokenizerFor } from '../../src/providers/sim/catalog-tokenizer-for.js';
+import { startSimulator, type RunningSimulator } from '../../src/providers/sim/simulator.js';
+import { openProducer } from '../../src/queue/open-producer.js';
+import { spawnWorker, type WorkerProcess } from '../../bench/support/spawn-worker.js';
+import { useTestEnv, waitFor } from '../support/env.js';
+import { expectEveryJobCompleted, expectLedgerEqualsBudgets } from './support/invariants.js';
+
+const env = useTestEnv();
+const JOBS = 60;
+let sim: RunningSimulator;
+let workerEnv: Record<string, string>;
+const workers: WorkerProcess[] = [];
+
+beforeAll(async () => {
+  const catalog = loadCatalog({ catalogPath: undefined, localUrl: undefined, localModel: 'llama3.1:8b' });
+  // Calls take 300 ms, so a batch always has calls in flight when the worker is killed.
+  sim = await startSimulator({ port: 0, tokenizerFor: catalogTokenizerFor(catalog), config: { models: { '*': { latencyMs: 300 } } } });
+  workerEnv = { DATABASE_URL: env.databaseUrl, REDIS_URL: env.redisUrl, FRUGAL_PREFIX: env.prefix, FRUGAL_SIM_URL: sim.url, LOG_LEVEL: 'silent' };
+  await new BudgetStore(env.pool).set({ name: 'team', limitMicros: 50_000_000, period: 'month' });
+});
+
+afterAll(async () => {
+  for (const worker of workers) await worker.kill('SIGKILL');
+  await sim?.close();
+});
+
+describe('a worker process killed with SIGKILL in the middle of a batch', () => {
+  it('loses no job, and its open reservations are closed as spent without charging anything twice', async () => {
+    const config = loadConfig({ ...workerEnv });
+    const specs = Array.from({ length: JOBS }, (_, i) =>
+      parseJobSpec({ kind: 'classify', tier: 'basic', payload: { text: `Ticket ${i}: I was charged twice this month`, labels: ['billing', 'bug', 'other'] }, budgets: ['team'] }),
+    );
+    const { producer, close } = await openProducer(config);
+    const outcomes = await producer.enqueue(specs);
+    await close();
+    const jobIds = outcomes.map((o) => o.jobId);
+
+    const options = { concurrency: 20, lockDurationMs: 2_000, stalledIntervalMs: 500 };
+    const doomed = await spawnWorker(workerEnv, options);
+    workers.push(doomed);
+    // Mid-batch: some calls settled, others reserved and waiting on the provider.
+    await waitFor(
+      async () => {
+        const { rows } = await env.pool.query<{ settled: number; reserved: number }>(
+          `select count(*) filter (where status = 'settled')::int as settled, count(*) filter (where status = 'reserved')::int as reserved from ledger`,
+        );
+        return rows[0]!.settled >= 10 && rows[0]!.reserved >= 5;
+      },
+      { what: 'calls settled and others in flight', timeoutMs: 20_000 },
+    );
+    await doomed.kill('SIGKILL');
+    expect(await doomed.exited).toBe('SIGKILL');
+    // A transaction the worker sent just before dying may still commit; wait until Postgres has
+    // seen all of its connections close before taking stock.
+    await waitFor(
+      async () => {
+        const { rows } = await env.pool.query<{ n: number }>(`select count(*)::int as n from pg_stat_activity where datname = current_database() and application_name = 'frugal-worker'`);
+        return rows[0]!.n === 0;
+      },
+      { what: "the dead worker's connections to close" },
+    );
+    const orphaned = await env.pool.query<{ call_id: string }>(`select call_id from ledger where status = 'reserved'`);
+    expect(orphaned.rows.length).toBeGreaterThan(0);
+
+    // Another worker takes over the dead worker's jobs once their locks expire.
+    const survivor = await spawnWorker(workerEnv, options);
+    workers.push(survivor);
+    await waitFor(
+      async () => {
+        const { rows } = await env.pool.query<{ n: number }>('select count(*)::int as n from results');
+        return rows[0]!.n >= JOBS;
+      },
+      { what: 'every job completed by the surviving worker', timeoutMs: 30_000 },
+    );
+    await survivor.close();
+
+    // The dead worker's reservations: its calls may have happened, so they count as spent.
+    const ledger = new BudgetLedger(env.pool, { logger: createLogger('silent') });
+    const closed = await ledger.closeStale(1_000);
+    expect(closed.callIds.sort()).toEqual(orphaned.rows.map((r) => r.call_id).sort());
+    const flagged = await env.pool.query<{ n: number }>(`select count(*)::int as n from ledger where status = 'closed_as_spent' and closed_stale`);
+    expect(flagged.rows[0]!.n).toBe(orphaned.rows.length);
+
+    await expectEveryJobCompleted(env.pool, jobIds);
+    await expectLedgerEqualsBudgets(env.pool, sim.stats());
+  });
+});
