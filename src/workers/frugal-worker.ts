@@ -98,7 +98,7 @@ export class FrugalWorker {
       health,
       limiter,
       ledger,
-      results: new ResultStore(dbHandle.db),
+      results: new ResultStore(dbHandle.db, dbHandle.pool),
       observations: new ObservationRecorder(dbHandle.db),
       records,
       queue,
