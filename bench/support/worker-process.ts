@@ -129,6 +129,8 @@ async function startFrugal(): Promise<() => Promise<void>> {
     ...(options.staleReservationMs === undefined ? {} : { staleReservationMs: options.staleReservationMs }),
     ...(options.staleCheckMs === undefined ? {} : { staleCheckMs: options.staleCheckMs }),
     ...(options.shutdownTimeoutMs === undefined ? {} : { shutdownTimeoutMs: options.shutdownTimeoutMs }),
+    ...(options.lockDurationMs === undefined ? {} : { lockDurationMs: options.lockDurationMs }),
+    ...(options.stalledIntervalMs === undefined ? {} : { stalledIntervalMs: options.stalledIntervalMs }),
   });
   if (options.timings) {
     for (const id of worker.runtime.providers.available()) {

@@ -13,6 +13,8 @@ export interface WorkerChildOptions {
   staleReservationMs?: number;
   staleCheckMs?: number;
   shutdownTimeoutMs?: number;
+  lockDurationMs?: number;
+  stalledIntervalMs?: number;
   /** Record each job's time and its provider-call time (meaningful at concurrency 1). */
   timings?: boolean;
   /** Count the Redis commands the child sends, by name (stats.redisCommands). */
