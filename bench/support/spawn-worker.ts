@@ -13,8 +13,8 @@ export interface WorkerProcess {
   reset(): Promise<void>;
   /** Runs a full garbage collection in the child (started with --expose-gc), then its stats. */
   gc(): Promise<WorkerStats>;
-  /** Graceful close: running jobs finish, pending writes are flushed. */
-  close(): Promise<void>;
+  /** Graceful close: running jobs finish, pending writes are flushed; SIGKILL after `graceMs` (default 60 s). */
+  close(graceMs?: number): Promise<void>;
   /** Sends a signal (e.g. SIGKILL: no clean-up at all) and waits for the exit. */
   kill(signal: NodeJS.Signals): Promise<void>;
   /** Resolves with the exit code or signal when the child exits. */
@@ -77,10 +77,10 @@ export async function spawnWorker(env: Record<string, string>, options: WorkerCh
       await request({ type: 'reset' }, 'reset');
     },
     gc: async () => ((await request({ type: 'gc' }, 'gc')) as { stats: WorkerStats }).stats,
-    close: async () => {
+    close: async (graceMs = 60_000) => {
       if (child.exitCode !== null || child.signalCode !== null) return;
       child.send({ type: 'close' } satisfies WorkerParentMessage);
-      const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+      const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
       await exited;
       clearTimeout(timer);
     },

@@ -1,6 +1,8 @@
 import { sql } from 'drizzle-orm';
+import type pg from 'pg';
 import type { Db } from '../db/client.js';
 import { GroupCommitter } from '../db/group-committer.js';
+import { withTransaction } from '../db/with-transaction.js';
 import { jobs, results } from '../db/schema/jobs.js';
 import type { JobSpec } from '../jobs/job-spec.js';
 import { jobRow } from '../queue/job-row.js';
@@ -33,7 +35,10 @@ export interface StoredResult {
 export class ResultStore {
   private readonly writes: GroupCommitter<CompletedJob, void>;
 
-  constructor(private readonly db: Db) {
+  constructor(
+    private readonly db: Db,
+    private readonly pool: pg.Pool,
+  ) {
     this.writes = new GroupCommitter((items) => this.write(items), { maxBatch: 500 });
   }
 
@@ -58,7 +63,7 @@ export class ResultStore {
     const now = new Date();
     // Postgres refuses an upsert touching one row twice; a redelivered job can share a group.
     const items = [...new Map(group.map((j) => [j.jobId, j])).values()];
-    await this.db.transaction(async (tx) => {
+    await withTransaction(this.pool, async (tx) => {
       await tx
         .insert(results)
         .values(
