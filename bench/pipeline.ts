@@ -13,9 +13,9 @@ import { spawnWorker, type WorkerProcess } from './support/spawn-worker.js';
 import type { WorkerChildOptions } from './support/worker-protocol.js';
 
 /** Jobs per variant and round in the throughput runs. */
-const JOBS = Number(process.env.BENCH_PIPELINE_JOBS ?? 2_000);
+const JOBS = Number(process.env.BENCH_PIPELINE_JOBS ?? 1_200);
 /** Rounds: the variants take turns, so a change in the machine's other load hits all of them alike. */
-const ROUNDS = Number(process.env.BENCH_PIPELINE_ROUNDS ?? 3);
+const ROUNDS = Number(process.env.BENCH_PIPELINE_ROUNDS ?? 5);
 /** Jobs per variant in the one-at-a-time latency runs. */
 const LATENCY_JOBS = Number(process.env.BENCH_PIPELINE_LATENCY_JOBS ?? 300);
 const WARMUP_JOBS = 500;
@@ -34,6 +34,8 @@ const VARIANTS: Record<Variant, WorkerChildOptions> = {
 
 interface Throughput {
   jobsPerSecond: number;
+  /** Each round's jobs per second. */
+  rounds: number[];
   /** Slowest and fastest round. */
   range: [number, number];
   seconds: number;
@@ -68,8 +70,11 @@ export const benchPipeline: BenchFn = async (): Promise<BenchSection> => {
     const full = throughput.full.jobsPerSecond;
     const off = throughput.accountingOff.jobsPerSecond;
     const bare = throughput.bare.jobsPerSecond;
-    const ofOff = full / off;
-    const ofBare = full / bare;
+    // The ratio is taken round by round (the variants of a round ran back to back, under the same
+    // outside load) and the median reported.
+    const roundRatios = throughput.full.rounds.map((rate, i) => rate / throughput.accountingOff.rounds[i]!);
+    const ofOff = quantile(roundRatios, 0.5);
+    const ofBare = quantile(throughput.full.rounds.map((rate, i) => rate / throughput.bare.rounds[i]!), 0.5);
     const cpuOfOff = throughput.accountingOff.workerCpuMs / throughput.full.workerCpuMs;
     const p = (variant: Variant, what: 'jobMs' | 'overheadMs', q: number) => round(quantile(latency[variant][what], q), 2);
     const failed = throughput.full.failed + throughput.accountingOff.failed + throughput.bare.failed;
@@ -81,8 +86,8 @@ export const benchPipeline: BenchFn = async (): Promise<BenchSection> => {
         { name: 'full pipeline', value: Math.round(full), unit: 'jobs/s', note: `target ≥ 800: ${full >= 800 ? 'met' : `MISSED by ${Math.round(800 - full)}`}; ${runs(throughput.full)}` },
         { name: 'accounting off', value: Math.round(off), unit: 'jobs/s', note: runs(throughput.accountingOff) },
         { name: 'bare BullMQ worker + SDK call', value: Math.round(bare), unit: 'jobs/s', note: runs(throughput.bare) },
-        { name: 'full / accounting off', value: (ofOff * 100).toFixed(1), unit: '%', note: `target ≥ 90 %: ${ofOff >= 0.9 ? 'met' : `MISSED by ${((0.9 - ofOff) * 100).toFixed(1)} points`}; by CPU time per job ${(cpuOfOff * 100).toFixed(1)} %` },
-        { name: 'full / bare', value: (ofBare * 100).toFixed(1), unit: '%' },
+        { name: 'full / accounting off', value: (ofOff * 100).toFixed(1), unit: '%', note: `target ≥ 90 %: ${ofOff >= 0.9 ? 'met' : `MISSED by ${((0.9 - ofOff) * 100).toFixed(1)} points`}; median of ${ROUNDS} rounds (${roundRatios.map((r) => (r * 100).toFixed(0)).join(', ')}); by CPU time per job ${(cpuOfOff * 100).toFixed(1)} %` },
+        { name: 'full / bare', value: (ofBare * 100).toFixed(1), unit: '%', note: `median of ${ROUNDS} rounds` },
         { name: 'CPU per job: full', value: throughput.full.workerCpuMs.toFixed(2), unit: 'ms', note: cpu(throughput.full) },
         { name: 'CPU per job: accounting off', value: throughput.accountingOff.workerCpuMs.toFixed(2), unit: 'ms', note: cpu(throughput.accountingOff) },
         { name: 'CPU per job: bare', value: throughput.bare.workerCpuMs.toFixed(2), unit: 'ms', note: cpu(throughput.bare) },
@@ -173,6 +178,7 @@ async function measureThroughput(env: BenchEnv, sim: SimProcess): Promise<Record
     const rates = list.map((r) => r.completed / r.seconds);
     return {
       jobsPerSecond: completed / seconds,
+      rounds: rates,
       range: [Math.min(...rates), Math.max(...rates)],
       seconds,
       workerCpuMs: list.reduce((a, r) => a + r.cpuMs, 0) / jobs,

@@ -1,10 +1,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { SimConfig, SimConfigPatch } from '../../src/providers/sim/sim-config.js';
 import type { SimStats } from '../../src/providers/sim/sim-stats.js';
+import { writeTempFile } from './temp-file.js';
 
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const CLI_MAIN = join(REPO_ROOT, 'src/cli/main.ts');
@@ -33,9 +33,7 @@ export interface SimProcess {
 export async function spawnSimulator(options: SimProcessOptions = {}): Promise<SimProcess> {
   const args = ['--import', 'tsx', CLI_MAIN, 'sim', '--port', '0'];
   if (options.config) {
-    const file = join(tmpdir(), `frugal-sim-${process.pid}-${Date.now()}-${Math.random().toString(36).slice(2)}.json`);
-    writeFileSync(file, JSON.stringify(options.config));
-    args.push('--config', file);
+    args.push('--config', writeTempFile('frugal-bench-sim', JSON.stringify(options.config)));
   }
   const child = spawn(process.execPath, args, {
     cwd: REPO_ROOT,
