@@ -139,8 +139,8 @@ async function startFrugal(): Promise<() => Promise<void>> {
       provider.chat = (request: ChatRequest) => timedCall(() => chat(request));
     }
   }
-  // FrugalWorker keeps its BullMQ worker private; its events are what the bench counts.
-  observe((worker as unknown as { worker: Observable }).worker);
+  // The BullMQ worker's events are what the bench counts.
+  observe(worker.bullmq);
   return () => worker.close();
 }
 

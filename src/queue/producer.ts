@@ -69,10 +69,14 @@ export class Producer {
 
     const fresh: Array<{ jobId: string; spec: JobSpec }> = [];
     const outcomes = new Map<string, EnqueueOutcome>();
+    const seen = new Set<string>();
     specs.forEach((spec, i) => {
       const jobId = ids[i]!;
+      // The same job twice in one call is one job (and one row to write).
+      if (seen.has(jobId)) return;
+      seen.add(jobId);
       if (done.has(jobId)) outcomes.set(jobId, { jobId, status: 'done' });
-      else if (!outcomes.has(jobId)) fresh.push({ jobId, spec });
+      else fresh.push({ jobId, spec });
     });
     const recorded = await this.record(fresh);
 

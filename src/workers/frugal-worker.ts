@@ -143,6 +143,11 @@ export class FrugalWorker {
     return self;
   }
 
+  /** The underlying BullMQ worker, for its events (`completed`, `failed`, `active`…). */
+  get bullmq(): Worker<IntakeJobData, IntakeJobResult> {
+    return this.worker;
+  }
+
   /** Resolves when nothing is left that can run now: jobs waiting for budget don't count. */
   async untilEmpty(options: { pollMs?: number } = {}): Promise<{ waitingForBudget: number }> {
     const { queue } = this.runtime;
