@@ -73,7 +73,8 @@ function decode(source: string, bytes: Buffer): DocumentInput {
   return { source, text };
 }
 
-async function readStdin(): Promise<Buffer> {
+/** Everything on standard input. */
+export async function readStdin(): Promise<Buffer> {
   const chunks: Buffer[] = [];
   for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
   return Buffer.concat(chunks);

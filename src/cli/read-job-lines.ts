@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { InputError } from '../errors.js';
 import { parseJobSpec, type JobSpec } from '../jobs/job-spec.js';
+import { readStdin } from './read-documents.js';
 
 export type JobLine = { source: string; spec: JobSpec } | { source: string; error: string };
 
@@ -12,7 +13,7 @@ export type JobLine = { source: string; spec: JobSpec } | { source: string; erro
 export async function readJobLines(path: string): Promise<JobLine[]> {
   let text: string;
   try {
-    text = path === '-' ? await readStdinText() : await readFile(path, 'utf8');
+    text = path === '-' ? (await readStdin()).toString('utf8') : await readFile(path, 'utf8');
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     throw new InputError(`cannot read job file ${path}: ${code === 'ENOENT' ? 'no such file' : (error as Error).message}`, 'give the path of a JSON Lines file');
@@ -37,8 +38,3 @@ export async function readJobLines(path: string): Promise<JobLine[]> {
   return lines;
 }
 
-async function readStdinText(): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
-}

@@ -15,6 +15,7 @@ import type { EnqueueOutcome } from '../../queue/producer.js';
 import { forecast } from '../../router/forecast.js';
 import { withContext, type CliContext } from '../context.js';
 import { bold, printJson, printTable, red } from '../output.js';
+import { collect, parseCount } from '../parse-options.js';
 import { progressBar } from '../progress-bar.js';
 import { readDocuments } from '../read-documents.js';
 import { readJobLines } from '../read-job-lines.js';
@@ -52,7 +53,7 @@ export function registerEnqueue(program: Command): void {
     .argument('[inputs...]', 'files, folders (read recursively) or - for standard input')
     .option('--file <jobs.jsonl>', 'a JSON Lines file with one job per line (see README, "Job files"); - reads standard input')
     .addOption(new Option('--tier <tier>', 'minimum quality').choices(TIERS).default('standard'))
-    .option('--budget <name>', 'charge this budget (repeat for several)', (value: string, all: string[]) => [...all, value], [])
+    .option('--budget <name>', 'charge this budget (repeat for several)', collect, [])
     .option('--max-words <n>', 'target length of each summary (default 150)')
     .option('--private', 'only self-hosted models may see these documents')
     .option('--priority <n>', 'BullMQ priority: 1 is the highest')
@@ -98,8 +99,8 @@ async function collectJobs(kind: string | undefined, inputs: string[], options: 
     );
   }
   if (inputs.length === 0) throw new InputError('no documents given', 'name files or folders, or - for standard input');
-  const maxWords = options.maxWords === undefined ? undefined : positiveInteger(options.maxWords, '--max-words');
-  const priority = options.priority === undefined ? undefined : positiveInteger(options.priority, '--priority');
+  const maxWords = options.maxWords === undefined ? undefined : parseCount(options.maxWords, '--max-words', { min: 10, max: 5_000 });
+  const priority = options.priority === undefined ? undefined : parseCount(options.priority, '--priority', { max: 2_097_152 });
   for (const document of await readDocuments(inputs)) {
     if ('error' in document) {
       problems.push(document);
@@ -125,7 +126,7 @@ async function collectJobs(kind: string | undefined, inputs: string[], options: 
 /** Flags given on the command line add to what each line of a job file says. */
 function withFlags(spec: JobSpec, options: EnqueueOptions): JobSpec {
   const budgets = [...new Set([...spec.budgets, ...options.budget])].sort();
-  const priority = options.priority === undefined ? spec.priority : positiveInteger(options.priority, '--priority');
+  const priority = options.priority === undefined ? spec.priority : parseCount(options.priority, '--priority', { max: 2_097_152 });
   return { ...spec, budgets, private: spec.private || options.private === true, ...(priority === undefined ? {} : { priority }) };
 }
 
@@ -234,10 +235,4 @@ async function printForecast(ctx: CliContext, items: Item[], problems: Problem[]
       { header: 'FITS', value: (b) => (b.fits ? 'yes' : b.hard ? 'no: jobs will wait for budget' : 'no: over the soft limit') },
     ]);
   }
-}
-
-function positiveInteger(value: string, flag: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new InputError(`${flag} must be a positive whole number (got "${value}")`, `e.g. ${flag} 100`);
-  return n;
 }

@@ -1,5 +1,4 @@
 import { Option, type Command } from 'commander';
-import { InputError } from '../../errors.js';
 import { parseJobSpec } from '../../jobs/job-spec.js';
 import { NO_CALIBRATION } from '../../pricing/calibration.js';
 import { loadCalibration } from '../../pricing/calibration-store.js';
@@ -10,6 +9,7 @@ import { createProviders } from '../../providers/create-providers.js';
 import { forecast } from '../../router/forecast.js';
 import { withContext } from '../context.js';
 import { bold, dim, printJson, printTable, red } from '../output.js';
+import { parseCount } from '../parse-options.js';
 import { readDocuments } from '../read-documents.js';
 
 interface EstimateOptions {
@@ -32,8 +32,7 @@ export function registerEstimate(program: Command): void {
     .option('--json', 'print as JSON')
     .action(async (files: string[], options: EstimateOptions) => {
       await withContext(async (ctx) => {
-        const maxWords = options.maxWords === undefined ? undefined : Number(options.maxWords);
-        if (maxWords !== undefined && !(Number.isInteger(maxWords) && maxWords > 0)) throw new InputError(`--max-words must be a positive whole number (got "${options.maxWords}")`, 'e.g. --max-words 150');
+        const maxWords = options.maxWords === undefined ? undefined : parseCount(options.maxWords, '--max-words', { min: 10, max: 5_000 });
         const catalog = loadCatalog(ctx.config);
         const calibration = await ctx
           .db()

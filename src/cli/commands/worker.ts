@@ -1,9 +1,9 @@
 import type { Command } from 'commander';
-import { InputError } from '../../errors.js';
 import { createLogger } from '../../log.js';
 import { FrugalWorker } from '../../workers/frugal-worker.js';
 import { startReportWorker } from '../../workers/report-worker.js';
 import { getConfig } from '../../config.js';
+import { parseCount } from '../parse-options.js';
 
 interface WorkerOptions {
   concurrency: string;
@@ -20,8 +20,8 @@ export function registerWorker(program: Command): void {
     .option('--chunk-tokens <n>', 'largest piece of a long document summarized in one call (tokens)', '12000')
     .action(async (options: WorkerOptions) => {
       const config = getConfig();
-      const concurrency = positive(options.concurrency, '--concurrency');
-      const chunkTokens = positive(options.chunkTokens ?? '12000', '--chunk-tokens');
+      const concurrency = parseCount(options.concurrency, '--concurrency', { max: 10_000 });
+      const chunkTokens = parseCount(options.chunkTokens ?? '12000', '--chunk-tokens', { min: 100, max: 10_000_000 });
       const log = createLogger(config.logLevel);
 
       // Signals are handled from the start: one arriving while the worker is still starting
@@ -67,10 +67,4 @@ export function registerWorker(program: Command): void {
       }
       await new Promise<never>(() => {});
     });
-}
-
-function positive(value: string, flag: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new InputError(`${flag} must be a positive whole number (got "${value}")`, `e.g. ${flag} 50`);
-  return n;
 }
