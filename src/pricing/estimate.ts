@@ -50,11 +50,7 @@ export function estimate(request: EstimateRequest, model: CatalogModel, calibrat
   const inputTokens = scaleTokens(rawInputTokens, ratios.expectedRatio);
   const maxInputTokens = scaleTokens(rawInputTokens, ratios.safeRatio);
 
-  const cap = outputCap(request);
-  const maxOutputTokens = cap === undefined || cap > model.maxOutputTokens ? model.maxOutputTokens : cap;
-  const learned = calibration.expectedOutputTokens(request.kind, model.id);
-  const guess = learned ?? Math.ceil((maxOutputTokens * DEFAULT_OUTPUT_PERCENT[request.kind]) / 100);
-  const expectedOutputTokens = guess > maxOutputTokens ? maxOutputTokens : guess;
+  const { maxOutputTokens, expectedOutputTokens } = outputTokens(request, model, calibration);
 
   return {
     rawInputTokens,
@@ -66,6 +62,24 @@ export function estimate(request: EstimateRequest, model: CatalogModel, calibrat
     expectedCostMicros: callCostMicros(model, inputTokens, 0, expectedOutputTokens),
     fitsWindow: maxInputTokens + maxOutputTokens <= model.contextWindow,
   };
+}
+
+/** A call's output tokens at most (`min(job cap, model max output)`) and most likely. */
+export function outputTokens(request: EstimateRequest, model: CatalogModel, calibration: Calibration = NO_CALIBRATION): { maxOutputTokens: number; expectedOutputTokens: number } {
+  const cap = outputCap(request);
+  const maxOutputTokens = cap === undefined || cap > model.maxOutputTokens ? model.maxOutputTokens : cap;
+  const learned = calibration.expectedOutputTokens(request.kind, model.id);
+  const guess = learned ?? Math.ceil((maxOutputTokens * DEFAULT_OUTPUT_PERCENT[request.kind]) / 100);
+  return { maxOutputTokens, expectedOutputTokens: guess > maxOutputTokens ? maxOutputTokens : guess };
+}
+
+/**
+ * A lower bound of `estimate(...).expectedCostMicros` that counts no tokens: the expected output
+ * alone, at the base output price (long-context prices are never lower). Lets the router skip
+ * counting a document in an encoding whose models cannot be the cheapest.
+ */
+export function expectedCostFloor(request: EstimateRequest, model: CatalogModel, calibration: Calibration = NO_CALIBRATION): number {
+  return callCostMicros(model, 0, 0, outputTokens(request, model, calibration).expectedOutputTokens);
 }
 
 /** The job's own output cap in tokens (the smaller when both forms are given), if it has one. */

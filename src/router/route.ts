@@ -8,12 +8,28 @@ export type RoutableModel = Pick<CatalogModel, 'id' | 'provider' | 'contextWindo
 /** What the router needs of the pricing module's estimate of one call on one model. */
 export type CandidateEstimate = Pick<Estimate, 'maxInputTokens' | 'maxOutputTokens' | 'expectedCostMicros' | 'maxCostMicros'>;
 
+export interface RouteCandidate {
+  model: RoutableModel;
+  /**
+   * The model's estimate, or a function computing it. A function is called only for models
+   * that could win: estimating counts the job's tokens in the model's encoding.
+   */
+  estimate: CandidateEstimate | (() => CandidateEstimate);
+  /**
+   * A lower bound of the expected cost that needs no token count (pricing's
+   * `expectedCostFloor`). With it, a model whose floor is above the cheapest estimated
+   * qualified model is not estimated at all — unless a budget limit is known, where a dearer
+   * model with a smaller maximum might be the one that fits.
+   */
+  floorMicros?: number;
+}
+
 export interface RouteRequest {
   kind: Kind;
   tier: Tier;
   /** A private job only goes to self-hosted models. */
   private: boolean;
-  candidates: Array<{ model: RoutableModel; estimate: CandidateEstimate }>;
+  candidates: RouteCandidate[];
   /** Why a provider cannot take calls now (not configured, cooling down, disabled), or undefined. */
   providerUnavailable: (provider: ProviderId) => string | undefined;
   /**
@@ -33,8 +49,12 @@ export interface RouteRequest {
 export interface CandidateVerdict {
   modelId: string;
   provider: ProviderId;
+  /** With `floorOnly`, a lower bound of the expected cost (the model was not estimated). */
   expectedCostMicros: number;
+  /** With `floorOnly`, unknown and shown as the floor. */
   maxCostMicros: number;
+  /** The model could not win, so its tokens were never counted: the costs are its floor. */
+  floorOnly?: true;
   /** Why this candidate lost; undefined for the chosen one. */
   lost?: string;
 }
@@ -57,22 +77,47 @@ export interface Route {
  */
 export function route(request: RouteRequest): Route {
   const bar = escalationBar(request.failedModels);
-  const verdicts: Array<CandidateVerdict & { latencyMs: number }> = [];
-  for (const { model, estimate } of request.candidates) {
-    const verdict = {
-      modelId: model.id,
-      provider: model.provider,
-      expectedCostMicros: estimate.expectedCostMicros,
-      maxCostMicros: estimate.maxCostMicros,
-      latencyMs: model.typicalLatencyMs,
-    };
-    const lost = disqualify(request, model, estimate, bar);
-    verdicts.push(lost === undefined ? verdict : { ...verdict, lost });
-  }
-  verdicts.sort((a, b) => a.expectedCostMicros - b.expectedCostMicros || a.latencyMs - b.latencyMs || a.modelId.localeCompare(b.modelId));
-
-  const qualified = verdicts.filter((v) => v.lost === undefined);
   const room = request.budgetRoomMicros;
+  type Entry = CandidateVerdict & { latencyMs: number; candidate: RouteCandidate };
+  const entries: Entry[] = request.candidates.map((candidate) => {
+    const known = typeof candidate.estimate === 'function' ? undefined : candidate.estimate;
+    const floor = known?.expectedCostMicros ?? candidate.floorMicros ?? 0;
+    const lost = disqualifyByRules(request, candidate.model, bar);
+    const entry: Entry = {
+      modelId: candidate.model.id,
+      provider: candidate.model.provider,
+      expectedCostMicros: known?.expectedCostMicros ?? floor,
+      maxCostMicros: known?.maxCostMicros ?? floor,
+      latencyMs: candidate.model.typicalLatencyMs,
+      candidate,
+      ...(known ? {} : { floorOnly: true as const }),
+    };
+    return lost === undefined ? entry : { ...entry, lost };
+  });
+
+  // Estimate the models that pass the rules, cheapest floor first, until no floor left can beat
+  // the cheapest estimate that fits its window.
+  let best = Number.POSITIVE_INFINITY;
+  const byFloor = entries.filter((e) => e.lost === undefined).sort((a, b) => a.expectedCostMicros - b.expectedCostMicros);
+  for (const entry of byFloor) {
+    if (entry.floorOnly && room === undefined && entry.candidate.floorMicros !== undefined && entry.expectedCostMicros > best) {
+      entry.lost = `expected cost at least ${entry.expectedCostMicros} µ$ (its output alone) is above the chosen model's`;
+      continue;
+    }
+    const estimate = typeof entry.candidate.estimate === 'function' ? entry.candidate.estimate() : entry.candidate.estimate;
+    entry.expectedCostMicros = estimate.expectedCostMicros;
+    entry.maxCostMicros = estimate.maxCostMicros;
+    delete entry.floorOnly;
+    const needed = estimate.maxInputTokens + estimate.maxOutputTokens;
+    if (needed > entry.candidate.model.contextWindow) {
+      entry.lost = `needs ${needed} tokens, window is ${entry.candidate.model.contextWindow}`;
+      continue;
+    }
+    if (estimate.expectedCostMicros < best) best = estimate.expectedCostMicros;
+  }
+
+  entries.sort((a, b) => a.expectedCostMicros - b.expectedCostMicros || a.latencyMs - b.latencyMs || a.modelId.localeCompare(b.modelId));
+  const qualified = entries.filter((v) => v.lost === undefined);
   const chosen = qualified.find((v) => room === undefined || v.maxCostMicros <= room);
   for (const v of qualified) {
     if (v === chosen) continue;
@@ -84,11 +129,12 @@ export function route(request: RouteRequest): Route {
   return {
     modelId: chosen?.modelId,
     blockedByBudget: chosen === undefined && qualified.length > 0,
-    candidates: verdicts.map(({ latencyMs: _latency, ...v }) => v),
+    candidates: entries.map(({ latencyMs: _latency, candidate: _candidate, ...v }) => v),
   };
 }
 
-function disqualify(request: RouteRequest, model: RoutableModel, estimate: CandidateEstimate, bar: Rating | undefined): string | undefined {
+/** Why a model cannot take the job whatever it costs (the window aside), or undefined. */
+function disqualifyByRules(request: RouteRequest, model: RoutableModel, bar: Rating | undefined): string | undefined {
   const rating = model.ratings[request.kind];
   if (rating === 'none') return `not used for ${request.kind}`;
   if (!ratingMeetsTier(rating, request.tier)) return `rated ${rating} for ${request.kind}, below the ${request.tier} tier`;
@@ -98,8 +144,6 @@ function disqualify(request: RouteRequest, model: RoutableModel, estimate: Candi
   if (request.failedModels?.some((f) => f.modelId === model.id)) return 'its answer failed the output check';
   const skip = request.skipModels?.get(model.id);
   if (skip) return skip;
-  const needed = estimate.maxInputTokens + estimate.maxOutputTokens;
-  if (needed > model.contextWindow) return `needs ${needed} tokens, window is ${model.contextWindow}`;
   if (request.private && model.provider !== 'local') return 'private job: hosted providers are not allowed';
   const unavailable = request.providerUnavailable(model.provider);
   if (unavailable) return unavailable;

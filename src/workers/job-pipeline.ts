@@ -9,7 +9,7 @@ import { splitDocument } from '../jobs/split-document.js';
 import type { SummarizePayload } from '../jobs/summarize.js';
 import type { CatalogModel } from '../pricing/catalog-model.js';
 import { costMicros } from '../pricing/cost-micros.js';
-import { estimate, outputCap, type Estimate } from '../pricing/estimate.js';
+import { estimate, expectedCostFloor, outputCap, type Estimate } from '../pricing/estimate.js';
 import { raiseSafeBound } from '../pricing/record-observation.js';
 import { countTokens } from '../pricing/tokenizer.js';
 import type { Rating } from '../pricing/types.js';
@@ -93,13 +93,18 @@ export class JobPipeline {
     const state: AttemptState = { failed: [], skip: new Map(), roomMicros: undefined, lastRefusal: undefined, calls: 0, costMicros: 0, seq: 0, route: undefined };
 
     for (let step = 0; step < MAX_ROUTING_STEPS; step++) {
+      // Models are estimated (their tokens counted) only when they could be the cheapest.
       const estimates = new Map<string, Estimate>();
-      const candidates: RouteRequest['candidates'] = [];
-      for (const model of rt.catalog.list()) {
-        const e = estimate(request, model, rt.calibration);
-        estimates.set(model.id, e);
-        candidates.push({ model, estimate: e });
-      }
+      const estimateOf = (model: CatalogModel): Estimate => {
+        let e = estimates.get(model.id);
+        if (!e) estimates.set(model.id, (e = estimate(request, model, rt.calibration)));
+        return e;
+      };
+      const candidates: RouteRequest['candidates'] = rt.catalog.list().map((model) => ({
+        model,
+        estimate: () => estimateOf(model),
+        floorMicros: expectedCostFloor(request, model, rt.calibration),
+      }));
       const routeRequest: RouteRequest = {
         kind: spec.kind,
         tier: spec.tier,
@@ -115,7 +120,7 @@ export class JobPipeline {
       if (decision.modelId === undefined) return this.noModel(job, token, spec, routeRequest, state);
 
       const model = rt.catalog.require(decision.modelId);
-      const est = estimates.get(model.id)!;
+      const est = estimateOf(model);
       // After a 429 the provider is slowed for everyone: wait for it rather than pay more elsewhere.
       const slowed = rt.health.slowedMs(model.provider);
       if (slowed > 0) return this.delay(job, token, slowed + Math.floor(Math.random() * 50));

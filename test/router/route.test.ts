@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Kind, ProviderId, Rating } from '../../src/pricing/types.js';
-import { route, type RouteRequest, type RoutableModel } from '../../src/router/route.js';
+import { route, type CandidateEstimate, type RouteCandidate, type RouteRequest, type RoutableModel } from '../../src/router/route.js';
 
 function model(id: string, provider: ProviderId, rating: Rating, contextWindow = 100_000, latencyMs = 500): RoutableModel {
   const ratings = { summarize: rating, extract: rating, classify: rating, report: rating } satisfies Record<Kind, Rating>;
@@ -82,5 +82,40 @@ describe('the router', () => {
       { model: model('fast', 'openai', 'standard', 100_000, 300), estimate: { maxInputTokens: 10, maxOutputTokens: 10, expectedCostMicros: 5, maxCostMicros: 9 } },
     ];
     expect(route(request({ candidates })).modelId).toBe('fast');
+  });
+
+  /** The default candidates with estimates computed on demand (recorded in `estimated`) and cost floors. */
+  function lazyCandidates(estimated: string[], floors: Record<string, number>): RouteCandidate[] {
+    return request().candidates.map((c) => {
+      const eager = c.estimate as CandidateEstimate;
+      return {
+        model: c.model,
+        estimate: () => {
+          estimated.push(c.model.id);
+          return eager;
+        },
+        floorMicros: floors[c.model.id] ?? 1,
+      };
+    });
+  }
+
+  it('never counts tokens for a model whose cost floor is above the cheapest estimate', () => {
+    const estimated: string[] = [];
+    const result = route(request({ candidates: lazyCandidates(estimated, { haiku: 500 }) }));
+    expect(result.modelId).toBe('mid');
+    expect(estimated).not.toContain('haiku');
+    expect(result.candidates.find((c) => c.modelId === 'haiku')).toMatchObject({
+      floorOnly: true,
+      expectedCostMicros: 500,
+      lost: expect.stringMatching(/expected cost at least 500 µ\$ \(its output alone\)/),
+    });
+    // Models the rules rule out are never estimated either.
+    expect(estimated).not.toContain('small');
+  });
+
+  it('estimates every qualified model when a budget limit is known, since a dearer one may fit', () => {
+    const estimated: string[] = [];
+    route(request({ candidates: lazyCandidates(estimated, { haiku: 500 }), budgetRoomMicros: 10_000 }));
+    expect(estimated).toContain('haiku');
   });
 });
