@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { BudgetStore } from '../../src/budget/budget-store.js';
 import { parseJobSpec } from '../../src/jobs/job-spec.js';
 import { jobIdFor } from '../../src/queue/job-id.js';
-import { useTestEnv } from '../support/env.js';
+import { deleteKeys, useTestEnv } from '../support/env.js';
 import { usePipeline } from '../support/pipeline.js';
 import { budgetsMatchLedger, ledgerOf, resultsByJob } from '../support/queries.js';
 
@@ -54,7 +54,7 @@ describe('routing a mixed batch', () => {
     const spec = parseJobSpec({ ...batch[0]!.spec, budgets: ['team'] });
     const calls = (await env.pool.query('select count(*)::int as n from ledger')).rows[0].n as number;
     const queue = pipeline.producer.producer;
-    await (await import('../support/env.js')).deleteKeys(env.redis, `${env.prefix}:intake:${jobIdFor(spec)}*`);
+    await deleteKeys(env.redis, `${env.prefix}:intake:${jobIdFor(spec)}*`);
     expect(await queue.enqueue([spec])).toEqual([{ jobId: jobIdFor(spec), status: 'done' }]);
     const forced = await queue.enqueue([spec], { force: true });
     expect(forced[0]!.status).toBe('queued');

@@ -8,6 +8,7 @@ import { DEFAULT_TIMEOUT_MS, type ProviderSettings } from '../provider-settings.
 import type { ChatRequest, ChatResponse, Provider } from '../types.js';
 import { convertGroqError } from './convert-groq-error.js';
 import { convertGroqUsage } from './convert-groq-usage.js';
+import { convertToOpenAIMessages } from '../openai/convert-to-openai-messages.js';
 
 /**
  * Adapter over the official `groq-sdk`. Structured output travels as
@@ -31,9 +32,7 @@ export class GroqProvider implements Provider {
   async chat(request: ChatRequest): Promise<ChatResponse> {
     const timeoutMs = request.timeoutMs ?? this.defaultTimeoutMs;
     const context: CallContext = { provider: this.id, model: request.model, timeoutMs, secrets: [this.apiKey] };
-    const messages: ChatCompletionMessageParam[] = [];
-    if (request.system) messages.push({ role: 'system', content: request.system });
-    for (const message of request.messages) messages.push({ role: message.role, content: message.content });
+    const messages: ChatCompletionMessageParam[] = convertToOpenAIMessages(request);
     const params: ChatCompletionCreateParamsNonStreaming = {
       model: request.model,
       messages,

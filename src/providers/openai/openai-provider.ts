@@ -9,6 +9,7 @@ import { convertOpenAIError } from './convert-openai-error.js';
 import { convertOpenAIUsage } from './convert-openai-usage.js';
 import { isStrictCompatibleSchema } from './is-strict-compatible-schema.js';
 import { mapOpenAIFinishReason } from './map-openai-finish-reason.js';
+import { convertToOpenAIMessages } from './convert-to-openai-messages.js';
 
 export interface OpenAIProviderSettings extends ProviderSettings {
   /** The id this adapter reports: `openai`, or `local` for an OpenAI-compatible self-hosted endpoint. Default `openai`. */
@@ -45,9 +46,7 @@ export class OpenAIProvider implements Provider {
   async chat(request: ChatRequest): Promise<ChatResponse> {
     const timeoutMs = request.timeoutMs ?? this.defaultTimeoutMs;
     const context: CallContext = { provider: this.id, model: request.model, timeoutMs, secrets: [this.apiKey] };
-    const messages: ChatCompletionMessageParam[] = [];
-    if (request.system) messages.push({ role: 'system', content: request.system });
-    for (const message of request.messages) messages.push({ role: message.role, content: message.content });
+    const messages: ChatCompletionMessageParam[] = convertToOpenAIMessages(request);
     const params: ChatCompletionCreateParamsNonStreaming = {
       model: request.model,
       messages,
