@@ -27,4 +27,10 @@ export interface Usage {
   /** The part of `inputTokens` read from the provider's prompt cache (priced at the cached rate). */
   cachedInputTokens: number;
   outputTokens: number;
+  /**
+   * The part of `outputTokens` the model spent thinking (OpenAI reasoning tokens, Anthropic
+   * thinking tokens, Gemini thoughts): billed as output and already inside `outputTokens`, never
+   * added on top. Absent when the vendor reports none.
+   */
+  reasoningTokens?: number;
 }

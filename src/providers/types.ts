@@ -26,7 +26,11 @@ export interface ChatRequest {
   signal?: AbortSignal;
 }
 
-export type FinishReason = 'stop' | 'length' | 'content-filter' | 'tool-calls' | 'error' | 'other';
+/**
+ * Why the answer ended. `refusal`: the vendor's safety classifier declined to answer (Anthropic
+ * `stop_reason: "refusal"`, an OpenAI `refusal` message): not a quality failure of the model.
+ */
+export type FinishReason = 'stop' | 'length' | 'content-filter' | 'refusal' | 'tool-calls' | 'error' | 'other';
 
 export interface ChatResponse {
   /** The answer text (for structured requests, the JSON text). */
