@@ -1,11 +1,12 @@
 import { drizzle, type NodePgDatabase } from 'drizzle-orm/node-postgres';
 import pg from 'pg';
 import { ServiceUnavailableError, redactUrl } from '../errors.js';
+import * as batches from './schema/batches.js';
 import * as budget from './schema/budget.js';
 import * as jobs from './schema/jobs.js';
 import * as pricing from './schema/pricing.js';
 
-export const schema = { ...budget, ...jobs, ...pricing };
+export const schema = { ...batches, ...budget, ...jobs, ...pricing };
 export type Schema = typeof schema;
 export type Db = NodePgDatabase<Schema>;
 

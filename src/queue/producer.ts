@@ -1,6 +1,7 @@
 import type { FlowProducer, Queue } from 'bullmq';
-import { inArray, sql } from 'drizzle-orm';
+import { and, eq, gt, inArray, isNotNull, isNull, or, sql } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
+import { budgets as budgetTable } from '../db/schema/budget.js';
 import { jobs, results } from '../db/schema/jobs.js';
 import { JOB_KINDS } from '../jobs/index.js';
 import type { JobSpec } from '../jobs/job-spec.js';
@@ -61,8 +62,13 @@ export class Producer {
     this.providerUsable = options.providerUsable ?? (() => true);
   }
 
-  async enqueue(specs: readonly JobSpec[], options: { force?: boolean } = {}): Promise<EnqueueOutcome[]> {
-    if (specs.length === 0) return [];
+  /**
+   * Options: `force` runs jobs with results again under new ids; `defaultDeadlines` (default
+   * true) gives a job without a deadline the earliest default deadline among its budgets.
+   */
+  async enqueue(given: readonly JobSpec[], options: { force?: boolean; defaultDeadlines?: boolean } = {}): Promise<EnqueueOutcome[]> {
+    if (given.length === 0) return [];
+    const specs = options.defaultDeadlines === false ? given : await this.withDefaultDeadlines(given);
     const forceSuffix = options.force ? `-r${Date.now().toString(36)}` : '';
     const ids = specs.map((spec) => jobIdFor(spec) + forceSuffix);
     const done = options.force ? new Set<string>() : await this.withResults(ids);
@@ -79,6 +85,7 @@ export class Producer {
       else fresh.push({ jobId, spec });
     });
     const recorded = await this.record(fresh);
+    await this.tightenDeadlines(fresh.filter((job) => job.spec.deadline !== undefined && !recorded.has(job.jobId)));
 
     const plain: Array<{ jobId: string; spec: JobSpec }> = [];
     for (const job of fresh) {
@@ -131,6 +138,42 @@ export class Producer {
     return splitDocument(payload.text, limit, 'cl100k_base');
   }
 
+  /** Jobs without a deadline get the earliest default deadline among the budgets they name. */
+  private async withDefaultDeadlines(specs: readonly JobSpec[]): Promise<readonly JobSpec[]> {
+    const names = [...new Set(specs.filter((s) => s.deadline === undefined).flatMap((s) => s.budgets))];
+    if (names.length === 0) return specs;
+    const rows = await this.db
+      .select({ name: budgetTable.name, seconds: budgetTable.defaultDeadlineSeconds })
+      .from(budgetTable)
+      .where(and(inArray(budgetTable.name, names), isNotNull(budgetTable.defaultDeadlineSeconds)));
+    if (rows.length === 0) return specs;
+    const seconds = new Map(rows.map((r) => [r.name, r.seconds!]));
+    const now = Date.now();
+    return specs.map((spec) => {
+      if (spec.deadline !== undefined) return spec;
+      const own = spec.budgets.map((b) => seconds.get(b)).filter((s): s is number => s !== undefined);
+      return own.length === 0 ? spec : { ...spec, deadline: new Date(now + Math.min(...own) * 1000).toISOString() };
+    });
+  }
+
+  /**
+   * A job enqueued again with an earlier deadline tightens the stored one, in Postgres and in the
+   * queued job's data; a later deadline changes nothing.
+   */
+  private async tightenDeadlines(list: Array<{ jobId: string; spec: JobSpec }>): Promise<void> {
+    for (const { jobId, spec } of list) {
+      const deadline = new Date(spec.deadline!);
+      const updated = await this.db
+        .update(jobs)
+        .set({ deadline, updatedAt: new Date() })
+        .where(and(eq(jobs.jobId, jobId), or(isNull(jobs.deadline), gt(jobs.deadline, deadline))))
+        .returning({ jobId: jobs.jobId });
+      if (updated.length === 0) continue;
+      const job = await this.queue.getJob(jobId);
+      if (job && !(await job.isActive())) await job.updateData({ ...job.data, spec: { ...job.data.spec, deadline: spec.deadline! } }).catch(() => {});
+    }
+  }
+
   private async withResults(ids: string[]): Promise<Set<string>> {
     const found = new Set<string>();
     for (let i = 0; i < ids.length; i += 5_000) {
@@ -153,7 +196,7 @@ export class Producer {
           target: jobs.jobId,
           // A cancelled job (gone from the queue) enqueued again runs again. A failed one stays
           // failed: `frugal jobs retry` retries it, `--force` runs it anew.
-          set: { status: sql`'queued'`, error: sql`null`, updatedAt: sql`now()` },
+          set: { status: sql`'queued'`, error: sql`null`, deadline: sql`excluded.deadline`, late: false, updatedAt: sql`now()` },
           setWhere: sql`${jobs.status} = 'cancelled'`,
         })
         .returning({ jobId: jobs.jobId });

@@ -122,7 +122,8 @@ export class ReportRunner {
       },
     });
     if (!this.deps.producer) throw new Error('ReportRunner needs a producer to ask for a summary (or run with summary: false)');
-    const [outcome] = await this.deps.producer.enqueue([spec]);
+    // A report is read when it is written: never a deadline (no budget default), never a batch.
+    const [outcome] = await this.deps.producer.enqueue([spec], { defaultDeadlines: false });
     const jobId = outcome!.jobId;
     const deadline = Date.now() + (request.summaryTimeoutMs ?? 300_000);
     for (;;) {

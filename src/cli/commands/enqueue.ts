@@ -3,6 +3,7 @@ import { BudgetStore } from '../../budget/budget-store.js';
 import type { Config } from '../../config.js';
 import { InputError } from '../../errors.js';
 import { parseJobSpec, type JobSpec } from '../../jobs/job-spec.js';
+import { parseDeadline } from '../../jobs/parse-deadline.js';
 import { NO_CALIBRATION } from '../../pricing/calibration.js';
 import { loadCalibration } from '../../pricing/calibration-store.js';
 import { loadCatalog } from '../../pricing/load-catalog.js';
@@ -27,6 +28,7 @@ interface EnqueueOptions {
   maxWords?: string;
   private?: boolean;
   priority?: string;
+  deadline?: string;
   force?: boolean;
   dryRun?: boolean;
   json?: boolean;
@@ -57,12 +59,13 @@ export function registerEnqueue(program: Command): void {
     .option('--max-words <n>', 'target length of each summary (default 150)')
     .option('--private', 'only self-hosted models may see these documents')
     .option('--priority <n>', 'BullMQ priority: 1 is the highest')
+    .option('--deadline <when>', 'when the answers are needed: 24h, 2d or an ISO time; 24h or more lets frugal use the vendors\' half-price batch APIs')
     .option('--force', 'run again even when the same job already has a result')
     .option('--dry-run', 'print the forecast (model, expected and maximum cost, fit with each budget) and enqueue nothing')
     .option('--json', 'print the outcome as JSON')
     .addHelpText(
       'after',
-      '\nExamples:\n  frugal enqueue summarize ./reports --tier basic --budget marketing\n  cat notes.txt | frugal enqueue summarize - --max-words 80\n  frugal enqueue --file jobs.jsonl --dry-run',
+      '\nExamples:\n  frugal enqueue summarize ./reports --tier basic --budget marketing\n  cat notes.txt | frugal enqueue summarize - --max-words 80\n  frugal enqueue --file jobs.jsonl --dry-run\n  frugal enqueue summarize ./nightly --deadline 24h   # batch-eligible: half price',
     )
     .action(async (kind: string | undefined, inputs: string[], options: EnqueueOptions) => {
       await withContext(async (ctx) => {
@@ -101,6 +104,7 @@ async function collectJobs(kind: string | undefined, inputs: string[], options: 
   if (inputs.length === 0) throw new InputError('no documents given', 'name files or folders, or - for standard input');
   const maxWords = options.maxWords === undefined ? undefined : parseCount(options.maxWords, '--max-words', { min: 10, max: 5_000 });
   const priority = options.priority === undefined ? undefined : parseCount(options.priority, '--priority', { max: 2_097_152 });
+  const deadline = deadlineFlag(options);
   for (const document of await readDocuments(inputs)) {
     if ('error' in document) {
       problems.push(document);
@@ -114,6 +118,7 @@ async function collectJobs(kind: string | undefined, inputs: string[], options: 
         budgets: options.budget,
         private: options.private ?? false,
         ...(priority ? { priority } : {}),
+        ...(deadline ? { deadline } : {}),
       });
       items.push({ source: document.source, spec });
     } catch (error) {
@@ -127,7 +132,20 @@ async function collectJobs(kind: string | undefined, inputs: string[], options: 
 function withFlags(spec: JobSpec, options: EnqueueOptions): JobSpec {
   const budgets = [...new Set([...spec.budgets, ...options.budget])].sort();
   const priority = options.priority === undefined ? spec.priority : parseCount(options.priority, '--priority', { max: 2_097_152 });
-  return { ...spec, budgets, private: spec.private || options.private === true, ...(priority === undefined ? {} : { priority }) };
+  const flag = deadlineFlag(options);
+  // The earlier of the line's deadline and the flag's.
+  const deadline = flag === undefined || (spec.deadline !== undefined && spec.deadline < flag) ? spec.deadline : flag;
+  return { ...spec, budgets, private: spec.private || options.private === true, ...(priority === undefined ? {} : { priority }), ...(deadline === undefined ? {} : { deadline }) };
+}
+
+/** `--deadline` as an ISO instant (relative forms counted from now), or undefined. */
+function deadlineFlag(options: EnqueueOptions): string | undefined {
+  if (options.deadline === undefined) return undefined;
+  try {
+    return parseDeadline(options.deadline).toISOString();
+  } catch (error) {
+    throw new InputError(`--deadline: ${(error as InputError).message}`, (error as InputError).hint ?? 'give 24h, 2d or an ISO time');
+  }
 }
 
 /** A job naming a budget that does not exist would fail at its first call: refuse it now. */

@@ -23,6 +23,8 @@ export const budgets = pgTable(
     thresholds: integer('thresholds').array().notNull().default(sql`'{50,80,100}'::integer[]`),
     /** `named` (jobs that name it), `global` (every job) or `kind:<kind>`. */
     scope: text('scope').notNull().default('named'),
+    /** Deadline given to jobs naming this budget that have none of their own, in seconds from enqueue. */
+    defaultDeadlineSeconds: integer('default_deadline_seconds'),
     createdAt: at('created_at').notNull().defaultNow(),
     updatedAt: at('updated_at').notNull().defaultNow(),
   },
@@ -89,6 +91,10 @@ export const ledger = pgTable(
     startedAt: at('started_at').notNull().defaultNow(),
     settledAt: at('settled_at'),
     error: text('error'),
+    /** `sync` (a synchronous request) or `batch` (a line of a provider batch, at the batch price). */
+    mode: text('mode', { enum: ['sync', 'batch'] }).notNull().default('sync'),
+    /** The provider batch of a `batch` call. */
+    providerBatchId: uuid('provider_batch_id'),
   },
   (t) => [
     index('ledger_job_idx').on(t.jobId),
@@ -96,6 +102,7 @@ export const ledger = pgTable(
     index('ledger_kind_model_idx').on(t.kind, t.model, t.settledAt),
     // Spend and reports select calls by the day they started.
     index('ledger_started_idx').on(t.startedAt),
+    index('ledger_provider_batch_idx').on(t.providerBatchId).where(sql`${t.providerBatchId} is not null`),
     check('ledger_status_known', sql`${t.status} in ('reserved', 'settled', 'released', 'closed_as_spent')`),
   ],
 );

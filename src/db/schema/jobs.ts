@@ -20,13 +20,17 @@ export const jobs = pgTable(
     payload: jsonb('payload'),
     /** A chunk or combine job's parent (long documents). */
     parentId: text('parent_id'),
-    status: text('status', { enum: ['queued', 'waiting_budget', 'completed', 'failed', 'cancelled'] }).notNull().default('queued'),
+    status: text('status', { enum: ['queued', 'waiting_budget', 'in_batch', 'completed', 'failed', 'cancelled'] }).notNull().default('queued'),
     /** Set while waiting for budget: the budget that blocked the job and when room may appear. */
     waitingBudget: text('waiting_budget'),
     waitUntil: at('wait_until'),
     /** The latest route: the chosen model and why each other candidate lost. */
     route: jsonb('route'),
     error: text('error'),
+    /** When the answer is needed (not part of the job id; a duplicate with an earlier one tightens it). */
+    deadline: at('deadline'),
+    /** The job ended after its deadline. */
+    late: boolean('late').notNull().default(false),
     createdAt: at('created_at').notNull().defaultNow(),
     updatedAt: at('updated_at').notNull().defaultNow(),
     finishedAt: at('finished_at'),
