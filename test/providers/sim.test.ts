@@ -1,3 +1,4 @@
+import { DEFAULT_BATCH_KNOBS } from '../../src/providers/sim/sim-config.js';
 import { describe, expect, it } from 'vitest';
 import { countTokens, decodeTokens, encodeTokens } from '../../src/pricing/tokenizer.js';
 import { defaultTokenizerFor } from '../../src/providers/sim/default-tokenizer-for.js';
@@ -227,7 +228,7 @@ describe('the simulator over HTTP', () => {
     const unknownKnob = await post(`${url}/_sim/config`, { models: { '*': { latency: 5 } } });
     expect(unknownKnob.status).toBe(400);
     const replaced = await post(`${url}/_sim/config?replace=true`, { windowMs: 1000 });
-    expect(replaced.body).toEqual({ windowMs: 1000, seed: 1, keys: {}, models: {} });
+    expect(replaced.body).toEqual({ windowMs: 1000, seed: 1, keys: {}, models: {}, batches: DEFAULT_BATCH_KNOBS });
 
     await post(`${url}/v1/chat/completions`, chat('Counted.'));
     const stats = (await (await fetch(`${url}/_sim/stats`)).json()) as Record<string, any>;

@@ -1,14 +1,11 @@
 import Groq from 'groq-sdk';
-import type { ChatCompletionCreateParamsNonStreaming, ChatCompletionMessageParam } from 'groq-sdk/resources/chat/completions';
 import type { CallContext } from '../create-provider-error.js';
 import { estimateUsageWithTiktoken, type EstimateUsage } from '../estimate-usage.js';
-import { mapOpenAIFinishReason } from '../openai/map-openai-finish-reason.js';
-import { parseJsonObject } from '../parse-json-object.js';
 import { DEFAULT_TIMEOUT_MS, type ProviderSettings } from '../provider-settings.js';
 import type { ChatRequest, ChatResponse, Provider } from '../types.js';
 import { convertGroqError } from './convert-groq-error.js';
-import { convertGroqUsage } from './convert-groq-usage.js';
-import { convertToOpenAIMessages } from '../openai/convert-to-openai-messages.js';
+import { buildGroqRequest } from './build-groq-request.js';
+import { parseGroqResponse } from './parse-groq-response.js';
 
 /**
  * Adapter over the official `groq-sdk`. Structured output travels as
@@ -32,16 +29,7 @@ export class GroqProvider implements Provider {
   async chat(request: ChatRequest): Promise<ChatResponse> {
     const timeoutMs = request.timeoutMs ?? this.defaultTimeoutMs;
     const context: CallContext = { provider: this.id, model: request.model, timeoutMs, secrets: [this.apiKey] };
-    const messages: ChatCompletionMessageParam[] = convertToOpenAIMessages(request);
-    const params: ChatCompletionCreateParamsNonStreaming = {
-      model: request.model,
-      messages,
-      max_completion_tokens: request.maxOutputTokens,
-      ...(request.temperature === undefined ? {} : { temperature: request.temperature }),
-      ...(request.output
-        ? { response_format: { type: 'json_schema', json_schema: { name: request.output.name, schema: request.output.schema, strict: false } } }
-        : {}),
-    };
+    const params = buildGroqRequest(request);
 
     const started = performance.now();
     let completion: Groq.Chat.Completions.ChatCompletion;
@@ -52,17 +40,6 @@ export class GroqProvider implements Provider {
     }
     const latencyMs = Math.round(performance.now() - started);
 
-    const choice = completion.choices?.[0];
-    const text = choice?.message?.content ?? '';
-    const usage = convertGroqUsage(completion.usage);
-    return {
-      text,
-      ...(request.output ? { object: parseJsonObject(text) } : {}),
-      usage: usage ?? this.estimateUsage(request, text),
-      usageEstimated: usage === undefined,
-      finishReason: mapOpenAIFinishReason(choice?.finish_reason),
-      modelId: completion.model ?? request.model,
-      latencyMs,
-    };
+    return parseGroqResponse(completion, request, this.estimateUsage, latencyMs);
   }
 }

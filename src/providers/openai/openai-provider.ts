@@ -1,15 +1,11 @@
 import OpenAI from 'openai';
-import type { ChatCompletionCreateParamsNonStreaming, ChatCompletionMessageParam } from 'openai/resources/chat/completions';
 import type { CallContext } from '../create-provider-error.js';
 import { estimateUsageWithTiktoken, type EstimateUsage } from '../estimate-usage.js';
-import { parseJsonObject } from '../parse-json-object.js';
 import { DEFAULT_TIMEOUT_MS, type ProviderSettings } from '../provider-settings.js';
 import type { ChatRequest, ChatResponse, Provider } from '../types.js';
 import { convertOpenAIError } from './convert-openai-error.js';
-import { convertOpenAIUsage } from './convert-openai-usage.js';
-import { isStrictCompatibleSchema } from './is-strict-compatible-schema.js';
-import { mapOpenAIFinishReason } from './map-openai-finish-reason.js';
-import { convertToOpenAIMessages } from './convert-to-openai-messages.js';
+import { buildOpenAIRequest } from './build-openai-request.js';
+import { parseOpenAIResponse } from './parse-openai-response.js';
 
 export interface OpenAIProviderSettings extends ProviderSettings {
   /** The id this adapter reports: `openai`, or `local` for an OpenAI-compatible self-hosted endpoint. Default `openai`. */
@@ -46,25 +42,7 @@ export class OpenAIProvider implements Provider {
   async chat(request: ChatRequest): Promise<ChatResponse> {
     const timeoutMs = request.timeoutMs ?? this.defaultTimeoutMs;
     const context: CallContext = { provider: this.id, model: request.model, timeoutMs, secrets: [this.apiKey] };
-    const messages: ChatCompletionMessageParam[] = convertToOpenAIMessages(request);
-    const params: ChatCompletionCreateParamsNonStreaming = {
-      model: request.model,
-      messages,
-      [this.maxTokensParam]: request.maxOutputTokens,
-      ...(request.temperature === undefined ? {} : { temperature: request.temperature }),
-      ...(request.output
-        ? {
-            response_format: {
-              type: 'json_schema',
-              json_schema: {
-                name: request.output.name,
-                schema: request.output.schema,
-                strict: this.strictSchemas && isStrictCompatibleSchema(request.output.schema),
-              },
-            },
-          }
-        : {}),
-    };
+    const params = buildOpenAIRequest(request, { maxTokensParam: this.maxTokensParam, strictSchemas: this.strictSchemas });
 
     const started = performance.now();
     let completion: OpenAI.Chat.Completions.ChatCompletion;
@@ -75,18 +53,6 @@ export class OpenAIProvider implements Provider {
     }
     const latencyMs = Math.round(performance.now() - started);
 
-    const choice = completion.choices?.[0];
-    const message = choice?.message;
-    const text = message?.content ?? '';
-    const usage = convertOpenAIUsage(completion.usage);
-    return {
-      text,
-      ...(request.output ? { object: parseJsonObject(text) } : {}),
-      usage: usage ?? this.estimateUsage(request, text),
-      usageEstimated: usage === undefined,
-      finishReason: message?.refusal ? 'content-filter' : mapOpenAIFinishReason(choice?.finish_reason),
-      modelId: completion.model ?? request.model,
-      latencyMs,
-    };
+    return parseOpenAIResponse(completion, request, this.estimateUsage, latencyMs);
   }
 }

@@ -45,7 +45,25 @@ export interface SimConfig {
   keys: Partial<Record<SimProvider, string>>;
   /** Knobs per provider model id; `*` applies to every model and is overridden by the model's own. */
   models: Record<string, SimModelSettings>;
+  /** How the batch endpoints (OpenAI and Groq routes) behave. */
+  batches: SimBatchKnobs;
 }
+
+/** Knobs of the simulated batch APIs. Lines are answered by the same engine as synchronous calls. */
+export interface SimBatchKnobs {
+  /** Time from creation until a batch has finished (validating → in_progress → completed). Default 2,000 ms. */
+  processingMs: number;
+  /** Share of lines answered with `lineErrorStatus` instead of an answer. Default 0. */
+  lineErrorRate: number;
+  /** HTTP status of an errored line: 500 (server error) or 400 (bad request). Default 500. */
+  lineErrorStatus: number;
+  /** Share of lines not run before the window ended: the batch ends `expired`, those lines in the error file. Default 0. */
+  expiredLineRate: number;
+  /** Every new batch fails validation (as one over the model's enqueued-token limit does): nothing billed. Default false. */
+  failValidation: boolean;
+}
+
+export const DEFAULT_BATCH_KNOBS: SimBatchKnobs = { processingMs: 2_000, lineErrorRate: 0, lineErrorStatus: 500, expiredLineRate: 0, failValidation: false };
 
 /** The knobs set for one model id: any subset, error rates included. */
 export type SimModelSettings = Partial<Omit<SimModelKnobs, 'errorRates'>> & { errorRates?: Partial<SimModelKnobs['errorRates']> };
@@ -64,7 +82,7 @@ export const DEFAULT_KNOBS: Omit<SimModelKnobs, 'contextWindow'> = {
 };
 
 export function defaultSimConfig(): SimConfig {
-  return { windowMs: 60_000, seed: 1, keys: {}, models: {} };
+  return { windowMs: 60_000, seed: 1, keys: {}, models: {}, batches: { ...DEFAULT_BATCH_KNOBS } };
 }
 
 const rate = z.number().min(0).max(1);
@@ -94,6 +112,16 @@ export const simConfigPatchSchema = z
     seed: z.number().int(),
     keys: z.object({ openai: z.string(), groq: z.string(), anthropic: z.string(), google: z.string() }).partial().strict(),
     models: z.record(z.string().min(1), knobsSchema.nullable()),
+    batches: z
+      .object({
+        processingMs: z.number().min(0),
+        lineErrorRate: rate,
+        lineErrorStatus: z.union([z.literal(400), z.literal(500)]),
+        expiredLineRate: rate,
+        failValidation: z.boolean(),
+      })
+      .partial()
+      .strict(),
   })
   .partial()
   .strict();
@@ -128,6 +156,7 @@ export function applySimConfigPatch(config: SimConfig, patch: SimConfigPatch): S
     seed: patch.seed ?? config.seed,
     keys: patch.keys ? { ...patch.keys } : config.keys,
     models,
+    batches: { ...DEFAULT_BATCH_KNOBS, ...config.batches, ...patch.batches },
   };
 }
 

@@ -115,7 +115,12 @@ export class SimEngine {
     return state;
   }
 
-  handle(protocol: SimProtocol, headers: IncomingHttpHeaders, query: URLSearchParams, rawBody: string, urlModel?: string): SimOutcome {
+  /**
+   * Answers one request. `batch`: a line of a provider batch — not counted against the
+   * synchronous rate windows, no latency, and a request that would hang gets a server error.
+   */
+  handle(protocol: SimProtocol, headers: IncomingHttpHeaders, query: URLSearchParams, rawBody: string, urlModel?: string, options: { batch?: boolean } = {}): SimOutcome {
+    const batch = options.batch === true;
     let body: unknown;
     let unreadable = false;
     try {
@@ -168,10 +173,10 @@ export class SimEngine {
         ? {}
         : { tokens: { limit: knobs.tokensPerWindow, remaining: Math.max(0, knobs.tokensPerWindow - state.tokens), resetMs, used: state.tokens, requested: extraTokens } }),
     });
-    if (knobs.requestsPerWindow !== null && state.requests + 1 > knobs.requestsPerWindow) {
+    if (!batch && knobs.requestsPerWindow !== null && state.requests + 1 > knobs.requestsPerWindow) {
       return fail({ kind: 'rate-limited', limit: 'requests', retryAfterMs: resetMs, limits: limits(0), model, windowMs });
     }
-    state.requests++;
+    if (!batch) state.requests++;
 
     const { count } = state;
     const scale = (raw: number): number => Math.round(raw * tokenizer.ratio);
@@ -188,21 +193,22 @@ export class SimEngine {
 
     const reply = this.reply(request, state, messageTokens, malformedDraw < knobs.malformedJsonRate);
     const outputTokens = scale(reply.tokens);
-    if (knobs.tokensPerWindow !== null && state.tokens + inputTokens + outputTokens > knobs.tokensPerWindow) {
+    if (!batch && knobs.tokensPerWindow !== null && state.tokens + inputTokens + outputTokens > knobs.tokensPerWindow) {
       return fail({ kind: 'rate-limited', limit: 'tokens', retryAfterMs: resetMs, limits: limits(inputTokens + outputTokens), model, windowMs });
     }
 
     if (timeoutDraw < knobs.timeoutRate) {
+      if (batch) return fail({ kind: 'server' });
       this.recorder.leftHanging(protocol.provider, model);
       return { type: 'hang' };
     }
-    const delayMs = Math.max(0, knobs.latencyMs + (jitterDraw * 2 - 1) * knobs.jitterMs);
+    const delayMs = batch ? 0 : Math.max(0, knobs.latencyMs + (jitterDraw * 2 - 1) * knobs.jitterMs);
     const rates = knobs.errorRates;
     if (errorDraw < rates['500']) return fail({ kind: 'server' }, delayMs);
     if (errorDraw < rates['500'] + rates['503']) return fail({ kind: 'unavailable' }, delayMs);
     if (errorDraw < rates['500'] + rates['503'] + rates['529']) return fail({ kind: 'overloaded' }, delayMs);
 
-    state.tokens += inputTokens + outputTokens;
+    if (!batch) state.tokens += inputTokens + outputTokens;
     const usage: SimUsage = { inputTokens, cachedInputTokens: 0, cacheWriteTokens: 0, outputTokens };
     if (knobs.promptCache) {
       const systemTokens = scale(systemRaw);

@@ -7,6 +7,7 @@ import { googleProtocol } from './protocols/google-protocol.js';
 import { createOpenAIProtocol } from './protocols/openai-protocol.js';
 import type { SimProtocol } from './protocols/sim-protocol.js';
 import { applySimConfigPatch, defaultSimConfig, parseSimConfigPatch, type SimConfig, type SimConfigPatch } from './sim-config.js';
+import { SimBatches } from './sim-batches.js';
 import { SimEngine, type SimOutcome } from './sim-engine.js';
 import type { SimStats } from './sim-stats.js';
 
@@ -77,7 +78,8 @@ function readBody(req: IncomingMessage, res: ServerResponse, then: (body: string
 /**
  * Starts the provider simulator: an HTTP server answering OpenAI `POST /v1/chat/completions`,
  * Groq `POST /openai/v1/chat/completions`, Anthropic `POST /v1/messages` and Gemini
- * `POST /v1beta/models/{model}:generateContent` as the real APIs do, plus `GET /_sim/stats`,
+ * `POST /v1beta/models/{model}:generateContent` as the real APIs do, the OpenAI and Groq files
+ * and batches endpoints (see SimBatches), plus `GET /_sim/stats`,
  * `GET|POST /_sim/config` and `POST /_sim/reset`.
  */
 export async function startSimulator(options: SimulatorOptions = {}): Promise<RunningSimulator> {
@@ -88,6 +90,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
     contextWindowFor: options.contextWindowFor ?? defaultContextWindowFor,
     ...(options.now ? { now: options.now } : {}),
   });
+  const batches = new SimBatches(engine, { openai: PROTOCOLS['/v1/chat/completions'], groq: PROTOCOLS['/openai/v1/chat/completions'] }, options.now);
   const hanging = new Set<ServerResponse>();
   const timers = new Set<NodeJS.Timeout>();
 
@@ -132,6 +135,16 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
     const q = raw.indexOf('?');
     const path = q === -1 ? raw : raw.slice(0, q);
     const query = new URLSearchParams(q === -1 ? '' : raw.slice(q + 1));
+    const batchPath = /^(\/openai)?\/v1(\/(?:files|batches)(?:\/.*)?)$/.exec(path);
+    if (batchPath) {
+      const method = req.method ?? 'GET';
+      return readBody(req, res, (body) => {
+        const answer = batches.handle(batchPath[1] ? 'groq' : 'openai', method, batchPath[2]!, req.headers, body);
+        if (!answer) return sendJson(res, 404, { error: { message: `no route for ${method} ${path}`, type: 'not_found' } });
+        res.writeHead(answer.status, { ...answer.headers, 'content-length': Buffer.byteLength(answer.body) });
+        res.end(answer.body);
+      });
+    }
     if (req.method === 'POST') {
       const protocol = (PROTOCOLS as Record<string, SimProtocol>)[path];
       if (protocol) return serve(protocol, req, res, query);
@@ -149,6 +162,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
       }
       if (path === '/_sim/reset') {
         engine.reset();
+        batches.reset();
         req.resume();
         return sendJson(res, 200, { reset: true });
       }
@@ -181,7 +195,10 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
     port: address.port,
     configure: (patch, configureOptions) => engine.configure(patch, configureOptions),
     stats: () => engine.stats(),
-    reset: () => engine.reset(),
+    reset: () => {
+      engine.reset();
+      batches.reset();
+    },
     close: () =>
       new Promise<void>((resolve) => {
         for (const timer of timers) clearTimeout(timer);
