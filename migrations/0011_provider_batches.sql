@@ -36,6 +36,8 @@ CREATE TABLE "provider_batch_calls" (
 	"model" text NOT NULL,
 	"provider_batch_id" uuid,
 	"body" jsonb NOT NULL,
+	"completion_window" text NOT NULL,
+	"window_ms" bigint NOT NULL,
 	"state" text DEFAULT 'collecting' NOT NULL,
 	"outcome" text,
 	"line" jsonb,

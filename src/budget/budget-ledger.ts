@@ -87,6 +87,7 @@ export class BudgetLedger {
    * is counted as spent at its reserved amount, status `closed_as_spent`, flagged `closed_stale`,
    * because the call may have happened. Never dropped. Safe to run from several processes.
    * `olderThanMs` must exceed the longest a call can take (provider timeout and retries).
+   * Batch calls are never closed here: their batch's reconciler judges them (vendor expiry plus grace).
    */
   async closeStale(olderThanMs: number, options: { limit?: number } = {}): Promise<CloseStaleResult> {
     if (!Number.isFinite(olderThanMs) || olderThanMs < 0) throw new InputError(`olderThanMs ${olderThanMs} is not a non-negative number`, 'give the age in milliseconds');
@@ -94,6 +95,7 @@ export class BudgetLedger {
     const { rows } = await this.pool.query<{ call_id: string }>(
       `select call_id::text as call_id from ledger
        where status = 'reserved' and started_at < coalesce($1::timestamptz, now()) - $2 * interval '1 millisecond'
+         and mode = 'sync' and not exists (select 1 from provider_batch_calls c where c.call_id = ledger.call_id)
        order by started_at limit $3`,
       [now, Math.floor(olderThanMs), options.limit ?? 1000],
     );

@@ -118,7 +118,9 @@ export class JobControl {
       .where(and(this.familyOf(root.jobId), sql`${jobs.status} <> 'completed'`))
       .returning({ jobId: jobs.jobId });
     const { rows: open } = await this.pool.query<{ call_id: string; reserved_micros: string }>(
-      `select call_id::text as call_id, reserved_micros from ledger where status = 'reserved' and (job_id = $1 or starts_with(job_id, $1 || '-L'))`,
+      // A call already in a provider batch is billed if answered: it stays reserved until its line settles.
+      `select call_id::text as call_id, reserved_micros from ledger where status = 'reserved' and (job_id = $1 or starts_with(job_id, $1 || '-L'))
+         and not exists (select 1 from provider_batch_calls c where c.call_id = ledger.call_id and c.state <> 'collecting')`,
       [root.jobId],
     );
     let releasedCalls = 0;
@@ -130,6 +132,7 @@ export class JobControl {
         releasedMicros += Number(call.reserved_micros);
       }
     }
+    await this.pool.query(`update provider_batch_calls set state = 'dropped' where state = 'collecting' and (job_id = $1 or starts_with(job_id, $1 || '-L'))`, [root.jobId]);
     return { jobId: root.jobId, requestedId: jobId, cancelledJobs: cancelled.length, releasedCalls, releasedMicros };
   }
 

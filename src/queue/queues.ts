@@ -13,6 +13,8 @@ export interface IntakeJobData {
   level?: number;
   /** Set while the job waits for budget: the budget that blocked it. */
   waitingForBudget?: string;
+  /** Set while the job waits in a provider batch: its call (see src/workers/batch-path.ts). */
+  batchCall?: { callId: string; modelId: string };
 }
 
 /** Result a completed intake job returns to BullMQ (parents read their children's). */

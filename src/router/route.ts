@@ -22,7 +22,15 @@ export interface RouteCandidate {
    * model with a smaller maximum might be the one that fits.
    */
   floorMicros?: number;
+  /**
+   * The same call through the vendor's batch API (priced at its batch discount), when the job is
+   * batch-eligible on this model; the router then weighs (model, mode) pairs.
+   */
+  batch?: { estimate: CandidateEstimate | (() => CandidateEstimate); floorMicros?: number };
 }
+
+/** `sync`: a synchronous request; `batch`: a line of a provider batch (half price, answered within the vendor's window). */
+export type CallMode = 'sync' | 'batch';
 
 export interface RouteRequest {
   kind: Kind;
@@ -48,6 +56,8 @@ export interface RouteRequest {
 
 export interface CandidateVerdict {
   modelId: string;
+  /** Present for the batch-mode candidate of a model; absent means sync. */
+  mode?: 'batch';
   provider: ProviderId;
   /** With `floorOnly`, a lower bound of the expected cost (the model was not estimated). */
   expectedCostMicros: number;
@@ -62,6 +72,8 @@ export interface CandidateVerdict {
 export interface Route {
   /** The chosen model, or undefined when none qualifies. */
   modelId: string | undefined;
+  /** How the chosen model is called. */
+  mode: CallMode;
   /**
    * Every candidate did qualify but for the budget: the job should wait for budget rather than
    * fail.
@@ -79,16 +91,23 @@ export function route(request: RouteRequest): Route {
   const bar = escalationBar(request.failedModels);
   const room = request.budgetRoomMicros;
   type Entry = CandidateVerdict & { latencyMs: number; candidate: RouteCandidate };
-  const entries: Entry[] = request.candidates.map((candidate) => {
+  const expanded = request.candidates.flatMap((candidate) =>
+    candidate.batch
+      ? [{ candidate, mode: undefined }, { candidate: { model: candidate.model, estimate: candidate.batch.estimate, ...(candidate.batch.floorMicros === undefined ? {} : { floorMicros: candidate.batch.floorMicros }) }, mode: 'batch' as const }]
+      : [{ candidate, mode: undefined }],
+  );
+  const entries: Entry[] = expanded.map(({ candidate, mode }) => {
     const known = typeof candidate.estimate === 'function' ? undefined : candidate.estimate;
     const floor = known?.expectedCostMicros ?? candidate.floorMicros ?? 0;
     const lost = disqualifyByRules(request, candidate.model, bar);
     const entry: Entry = {
       modelId: candidate.model.id,
+      ...(mode ? { mode } : {}),
       provider: candidate.model.provider,
       expectedCostMicros: known?.expectedCostMicros ?? floor,
       maxCostMicros: known?.maxCostMicros ?? floor,
-      latencyMs: candidate.model.typicalLatencyMs,
+      // A batch answer takes up to the vendor's window: on a tie, the synchronous call wins.
+      latencyMs: mode ? Number.MAX_SAFE_INTEGER : candidate.model.typicalLatencyMs,
       candidate,
       ...(known ? {} : { floorOnly: true as const }),
     };
@@ -117,6 +136,7 @@ export function route(request: RouteRequest): Route {
   }
 
   entries.sort((a, b) => a.expectedCostMicros - b.expectedCostMicros || a.latencyMs - b.latencyMs || a.modelId.localeCompare(b.modelId));
+  const label = (v: CandidateVerdict) => `${v.modelId}${v.mode ? ' (batch)' : ''}`;
   const qualified = entries.filter((v) => v.lost === undefined);
   const chosen = qualified.find((v) => room === undefined || v.maxCostMicros <= room);
   for (const v of qualified) {
@@ -124,10 +144,13 @@ export function route(request: RouteRequest): Route {
     v.lost =
       room !== undefined && v.maxCostMicros > room
         ? `maximum cost ${v.maxCostMicros} µ$ exceeds the ${room} µ$ left on the job's hard budgets`
-        : `expected cost ${v.expectedCostMicros} µ$ is above the chosen model's`;
+        : chosen && (chosen.mode || v.mode)
+          ? `expected cost ${v.expectedCostMicros} µ$ is above ${label(chosen)}'s ${chosen.expectedCostMicros} µ$`
+          : `expected cost ${v.expectedCostMicros} µ$ is above the chosen model's`;
   }
   return {
     modelId: chosen?.modelId,
+    mode: chosen?.mode ?? 'sync',
     blockedByBudget: chosen === undefined && qualified.length > 0,
     candidates: entries.map(({ latencyMs: _latency, candidate: _candidate, ...v }) => v),
   };

@@ -1,5 +1,7 @@
 import { Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
+import { createBatchVendors } from '../batch/create-batch-vendors.js';
+import { ProviderBatchCoordinator, type ProviderBatchOptions } from '../batch/provider-batch-coordinator.js';
 import { AlertDeliverer } from '../budget/alert-deliverer.js';
 import { BudgetLedger, type BudgetLedgerOptions } from '../budget/budget-ledger.js';
 import { ANY_BUDGET, onBudgetChanged } from '../budget/on-budget-changed.js';
@@ -51,6 +53,11 @@ export interface FrugalWorkerOptions extends PipelineOptions {
    */
   ledger?: BudgetLedgerOptions;
   health?: ProviderHealthOptions;
+  /**
+   * Provider batches (OpenAI, Groq): collection, polling and settlement tuning, plus `tickMs`,
+   * how often this process moves them along (default 5,000 ms), and `enabled` (default true).
+   */
+  batches?: ProviderBatchOptions & { tickMs?: number; enabled?: boolean };
   /** Use this catalog instead of loading one from the configuration. */
   catalog?: Catalog;
   logger?: Logger;
@@ -99,6 +106,11 @@ export class FrugalWorker {
       onAlerts: () => alerts.kick(),
     });
     const records = new JobRecords(dbHandle.db, queue, log);
+    const vendors = options.batches?.enabled === false ? new Map() : createBatchVendors(config, estimateUsageFor(catalog));
+    const coordinator = new ProviderBatchCoordinator(dbHandle.pool, ledger, catalog, vendors, queue, log, () => {
+      // Settled batch lines free budget room: jobs waiting for it look again.
+      records.wake().catch((error: unknown) => log.warn({ err: String(error) }, 'waking jobs failed'));
+    }, options.batches);
     const runtime: WorkerRuntime = {
       db: dbHandle.db,
       catalog,
@@ -112,6 +124,7 @@ export class FrugalWorker {
       records,
       queue,
       log,
+      ...(vendors.size > 0 ? { batches: { vendors, coordinator } } : {}),
       options: {
         maxCallsPerAttempt: options.maxCallsPerAttempt ?? 4,
         chunkTokens: options.chunkTokens ?? 12_000,
@@ -138,6 +151,7 @@ export class FrugalWorker {
     // Jobs may have waited for budget while no worker ran; let them look again.
     await records.wake();
     self.startStaleCheck();
+    if (vendors.size > 0) self.startBatchTicks(coordinator);
     void worker.run();
     await worker.waitUntilReady();
     return self;
@@ -148,14 +162,24 @@ export class FrugalWorker {
     return this.worker;
   }
 
-  /** Resolves when nothing is left that can run now: jobs waiting for budget don't count. */
-  async untilEmpty(options: { pollMs?: number } = {}): Promise<{ waitingForBudget: number }> {
+  /**
+   * Resolves when nothing is left that can run now: jobs waiting for budget or in provider batches
+   * don't count. Every open batch collection is submitted first, so a later run collects them.
+   * With `batches: 'collect'`, waits for the batches too (their jobs are runnable once settled).
+   */
+  async untilEmpty(options: { pollMs?: number; batches?: 'leave' | 'collect' } = {}): Promise<{ waitingForBudget: number; inBatches: number }> {
     const { queue } = this.runtime;
     for (;;) {
       const counts = await queue.getJobCounts('waiting', 'active', 'prioritized', 'delayed', 'waiting-children');
       const waitingForBudget = await this.runtime.records.countWaiting();
-      const runnable = (counts.waiting ?? 0) + (counts.active ?? 0) + (counts.prioritized ?? 0) + (counts['waiting-children'] ?? 0) + Math.max(0, (counts.delayed ?? 0) - waitingForBudget);
-      if (runnable === 0) return { waitingForBudget };
+      const inBatches = this.runtime.batches ? await this.runtime.records.countInBatch() : 0;
+      const held = options.batches === 'collect' ? waitingForBudget : waitingForBudget + inBatches;
+      const runnable = (counts.waiting ?? 0) + (counts.active ?? 0) + (counts.prioritized ?? 0) + (counts['waiting-children'] ?? 0) + Math.max(0, (counts.delayed ?? 0) - held);
+      if (runnable === 0) {
+        // Calls collected for a batch go out now rather than after the collection time.
+        const submitted = this.runtime.batches ? (await this.runtime.batches.coordinator.submitDue(true)) : 0;
+        if (submitted === 0) return { waitingForBudget, inBatches };
+      }
       await new Promise((resolve) => setTimeout(resolve, options.pollMs ?? 200));
     }
   }
@@ -196,6 +220,22 @@ export class FrugalWorker {
     await this.resources.redis.quit().catch(() => this.resources.redis.disconnect());
     await this.resources.dbHandle.close().catch(() => {});
     freeEncoders();
+  }
+
+  private startBatchTicks(coordinator: ProviderBatchCoordinator): void {
+    let running = false;
+    const timer = setInterval(() => {
+      if (running) return;
+      running = true;
+      coordinator
+        .pass()
+        .catch((error: unknown) => this.runtime.log.warn({ err: String(error) }, 'moving provider batches along failed'))
+        .finally(() => {
+          running = false;
+        });
+    }, this.options.batches?.tickMs ?? 5_000);
+    timer.unref();
+    this.timers.push(timer);
   }
 
   private startStaleCheck(): void {

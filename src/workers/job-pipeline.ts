@@ -26,6 +26,7 @@ import type { IntakeJobData, IntakeJobResult } from '../queue/queues.js';
 import { chunkTokensFor } from '../router/chunk-size.js';
 import { estimateRequestFor } from '../router/forecast.js';
 import { route, type Route, type RouteRequest } from '../router/route.js';
+import { BatchPath } from './batch-path.js';
 import type { WorkerRuntime } from './worker-runtime.js';
 
 type IntakeJob = Job<IntakeJobData, IntakeJobResult>;
@@ -57,7 +58,11 @@ interface AttemptState {
  * a rate limit, a cooling provider or budget — delays the job without burning an attempt.
  */
 export class JobPipeline {
-  constructor(private readonly rt: WorkerRuntime) {}
+  private readonly batch: BatchPath;
+
+  constructor(private readonly rt: WorkerRuntime) {
+    this.batch = new BatchPath(rt);
+  }
 
   async process(job: IntakeJob, token: string | undefined): Promise<IntakeJobResult> {
     const jobId = job.id!;
@@ -91,6 +96,30 @@ export class JobPipeline {
     const prompt = kind.buildPrompt(spec.payload);
     const request = estimateRequestFor(spec, prompt);
     const state: AttemptState = { failed: [], skip: new Map(), roomMicros: undefined, lastRefusal: undefined, calls: 0, costMicros: 0, seq: 0, route: undefined };
+    const chatRequest = (model: CatalogModel, est: Estimate) => ({
+      model: model.providerModelId,
+      system: prompt.system,
+      messages: prompt.messages,
+      maxOutputTokens: est.maxOutputTokens,
+      ...(prompt.output ? { output: prompt.output } : {}),
+    });
+
+    // A job back from a provider batch resumes from its stored line; whatever follows runs synchronously.
+    if (!job.data.batchCall && rt.batches) {
+      const open = await this.batch.openCallOf(jobId);
+      if (open) await job.updateData({ ...job.data, batchCall: open });
+    }
+    const fromBatch = job.data.batchCall !== undefined;
+    if (fromBatch) {
+      const resumed = await this.batch.resume(job, token, spec, chatRequest(rt.catalog.require(job.data.batchCall!.modelId), estimate(request, rt.catalog.require(job.data.batchCall!.modelId), rt.calibration)));
+      if (resumed.kind === 'bad_request') throw await this.fail(job, spec, state, resumed.reason);
+      if (resumed.kind === 'answer') {
+        const done = await this.checkAndPersist(job, spec, resumed.model, resumed.response, state, { modelId: resumed.model.id, mode: 'batch', blockedByBudget: false, candidates: [] }, true);
+        if (done) return done;
+      } else {
+        rt.log.info({ jobId, reason: resumed.reason }, 'batch call fell back to a synchronous call');
+      }
+    }
 
     for (let step = 0; step < MAX_ROUTING_STEPS; step++) {
       // Models are estimated (their tokens counted) only when they could be the cheapest.
@@ -104,6 +133,9 @@ export class JobPipeline {
         model,
         estimate: () => estimateOf(model),
         floorMicros: expectedCostFloor(request, model, rt.calibration),
+        ...(!fromBatch && this.batch.windowFor(job, spec, model)
+          ? { batch: { estimate: () => this.batch.priceInBatch(estimateOf(model), model), floorMicros: Math.floor((expectedCostFloor(request, model, rt.calibration) * (100 - model.batchDiscountPercent)) / 100) } }
+          : {}),
       }));
       const routeRequest: RouteRequest = {
         kind: spec.kind,
@@ -120,15 +152,18 @@ export class JobPipeline {
       if (decision.modelId === undefined) return this.noModel(job, token, spec, routeRequest, state);
 
       const model = rt.catalog.require(decision.modelId);
-      const est = estimateOf(model);
+      const inBatch = decision.mode === 'batch';
+      const est = inBatch ? this.batch.priceInBatch(estimateOf(model), model) : estimateOf(model);
       // After a 429 the provider is slowed for everyone: wait for it rather than pay more elsewhere.
-      const slowed = rt.health.slowedMs(model.provider);
+      const slowed = inBatch ? 0 : rt.health.slowedMs(model.provider);
       if (slowed > 0) return this.delay(job, token, slowed + Math.floor(Math.random() * 50));
       const callId = newCallId();
       const seq = state.seq++;
+      if (inBatch) await this.batch.prepare(job, spec, model, callId, chatRequest(model, est));
       if (rt.options.accounting) {
         const reservation = await this.reserve(job, spec, model, est, callId, seq, state);
         if (!reservation.ok) {
+          if (inBatch) await this.batch.drop(callId);
           const left = Math.max(0, reservation.limitMicros - reservation.spentMicros - reservation.reservedMicros);
           state.lastRefusal = reservation;
           // Route again within the room now known; a cheaper model may fit where this one did not.
@@ -140,6 +175,8 @@ export class JobPipeline {
         }
         if (job.data.waitingForBudget !== undefined) await this.stopWaiting(job);
       }
+      // A batch call is collected and sent by the coordinator, outside the synchronous rate limiter.
+      if (inBatch) return this.batch.wait(job, token, spec, model, callId, decision);
       // The rate-limit slot is taken last, just before the call: a slot taken before the
       // reservation's round trip could reach the provider in its next window, over its limit.
       const admission = await rt.limiter.acquire(model.id, est.maxInputTokens + est.maxOutputTokens);
@@ -151,11 +188,7 @@ export class JobPipeline {
       let response: ChatResponse;
       try {
         response = await rt.providers.get(model.provider)!.chat({
-          model: model.providerModelId,
-          system: prompt.system,
-          messages: prompt.messages,
-          maxOutputTokens: est.maxOutputTokens,
-          ...(prompt.output ? { output: prompt.output } : {}),
+          ...chatRequest(model, est),
           ...(rt.options.callTimeoutMs === undefined ? {} : { timeoutMs: rt.options.callTimeoutMs }),
         });
       } catch (error) {
@@ -184,32 +217,44 @@ export class JobPipeline {
       const used = response.usage.inputTokens + response.usage.outputTokens;
       void rt.limiter.refundTokens(model.id, est.maxInputTokens + est.maxOutputTokens - used, admission);
 
-      const check = kind.checkOutput(spec.payload, response);
-      if (!check.ok) {
-        state.failed.push({ modelId: model.id, rating: model.ratings[spec.kind] });
-        rt.log.info({ jobId, model: model.id, reason: check.reason }, 'output check failed; escalating');
-        if (state.calls >= rt.options.maxCallsPerAttempt) {
-          throw await this.fail(job, spec, state, `output check failed on ${state.failed.map((f) => f.modelId).join(', ')} (${check.reason}); gave up after ${state.calls} calls`);
-        }
-        continue;
-      }
-
-      // A job delivered before may have been charged for calls of its earlier deliveries too.
-      const charged = rt.options.accounting && (job.attemptsMade > 0 || job.stalledCounter > 0) ? await this.chargedInAll(jobId) : state;
-      await rt.results.complete({
-        jobId,
-        spec,
-        parentId: job.data.parentId,
-        model: model.id,
-        outputText: check.output.text,
-        outputJson: check.output.object,
-        costMicros: charged.costMicros,
-        calls: charged.calls,
-        route: decision,
-      });
-      return { text: check.output.text, model: model.id, costMicros: charged.costMicros };
+      const done = await this.checkAndPersist(job, spec, model, response, state, decision, fromBatch);
+      if (done) return done;
     }
     throw await this.fail(job, spec, state, `no route settled after ${MAX_ROUTING_STEPS} routing steps`);
+  }
+
+  /**
+   * Checks an answer and persists the job's result; undefined when the check failed and the job
+   * escalates (the failed model recorded in `state`).
+   */
+  private async checkAndPersist(job: IntakeJob, spec: JobSpec, model: CatalogModel, response: ChatResponse, state: AttemptState, decision: Route, chargedBefore: boolean): Promise<IntakeJobResult | undefined> {
+    const { rt } = this;
+    const jobId = job.id!;
+    const check = JOB_KINDS[spec.kind].checkOutput(spec.payload, response);
+    if (!check.ok) {
+      state.failed.push({ modelId: model.id, rating: model.ratings[spec.kind] });
+      rt.log.info({ jobId, model: model.id, reason: check.reason }, 'output check failed; escalating');
+      if (state.calls >= rt.options.maxCallsPerAttempt) {
+        throw await this.fail(job, spec, state, `output check failed on ${state.failed.map((f) => f.modelId).join(', ')} (${check.reason}); gave up after ${state.calls} calls`);
+      }
+      return undefined;
+    }
+
+    // A job delivered before (or back from a provider batch) may have been charged for calls of its earlier deliveries too.
+    const charged = rt.options.accounting && (chargedBefore || job.attemptsMade > 0 || job.stalledCounter > 0) ? await this.chargedInAll(jobId) : state;
+    await rt.results.complete({
+      jobId,
+      spec,
+      parentId: job.data.parentId,
+      model: model.id,
+      outputText: check.output.text,
+      outputJson: check.output.object,
+      costMicros: charged.costMicros,
+      calls: charged.calls,
+      route: decision,
+    });
+    await this.batch.markLateIfPast(jobId, spec);
+    return { text: check.output.text, model: model.id, costMicros: charged.costMicros };
   }
 
   /** Reserves the call's maximum cost on every budget of the job, all or nothing. */
@@ -265,7 +310,10 @@ export class JobPipeline {
   /** The job is neither called nor failed: it waits until room could appear on the blocking budget. */
   private async waitForBudget(job: IntakeJob, token: string | undefined, spec: JobSpec, refusal: ReserveRefused, decision: Route): Promise<never> {
     const now = Date.now();
-    if (refusal.roomOnSettle) return this.delay(job, token, SHORT_BUDGET_WAIT_MS + Math.floor(Math.random() * SHORT_BUDGET_WAIT_MS));
+    // Room held by provider batches comes back only when a batch settles (which wakes the job).
+    if (refusal.roomOnSettle && !(this.rt.batches && (await this.batch.roomHeldByBatches(refusal)))) {
+      return this.delay(job, token, SHORT_BUDGET_WAIT_MS + Math.floor(Math.random() * SHORT_BUDGET_WAIT_MS));
+    }
     const until = refusal.retryAt ?? new Date(now + TOTAL_BUDGET_RECHECK_MS);
     await this.rt.records.markWaiting(job.id!, spec, refusal.blockingBudget, until, job.data.parentId, decision);
     await job.updateData({ ...job.data, waitingForBudget: refusal.blockingBudget });

@@ -64,6 +64,12 @@ export class JobRecords {
     return row?.n ?? 0;
   }
 
+  /** How many jobs are waiting in provider batches now. */
+  async countInBatch(): Promise<number> {
+    const [row] = await this.db.select({ n: sql<number>`count(*)::int` }).from(jobs).where(eq(jobs.status, 'in_batch'));
+    return row?.n ?? 0;
+  }
+
   /**
    * Moves the delayed jobs waiting on `budget` (or on any budget) back to the queue, so they try
    * again now. Called when a budget's limit is raised, and when a worker starts.

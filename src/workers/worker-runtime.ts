@@ -1,4 +1,6 @@
 import type { Queue } from 'bullmq';
+import type { BatchVendor } from '../batch/batch-vendor.js';
+import type { ProviderBatchCoordinator } from '../batch/provider-batch-coordinator.js';
 import type { BudgetLedger } from '../budget/budget-ledger.js';
 import type { Db } from '../db/client.js';
 import type { Logger } from '../log.js';
@@ -44,5 +46,7 @@ export interface WorkerRuntime {
   records: JobRecords;
   queue: Queue<IntakeJobData, IntakeJobResult>;
   log: Logger;
+  /** Provider batch APIs (OpenAI, Groq) and the coordinator running their batches; absent = sync only. */
+  batches?: { vendors: ReadonlyMap<string, BatchVendor>; coordinator: ProviderBatchCoordinator };
   options: Required<Omit<PipelineOptions, 'callTimeoutMs'>> & { callTimeoutMs: number | undefined };
 }

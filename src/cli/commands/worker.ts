@@ -16,7 +16,7 @@ export function registerWorker(program: Command): void {
     .command('worker')
     .description('process jobs: estimate, route, reserve, call, check, settle, persist (run as many as you like, on any machines)')
     .option('--concurrency <n>', 'jobs worked on at once by this process', '50')
-    .option('--until-empty', 'exit once nothing is left that can run now (jobs waiting for budget do not hold it)')
+    .option('--until-empty', 'exit once nothing is left that can run now (jobs waiting for budget or in provider batches do not hold it; open batch collections are submitted first)')
     .option('--chunk-tokens <n>', 'largest piece of a long document summarized in one call (tokens)', '12000')
     .action(async (options: WorkerOptions) => {
       const config = getConfig();
@@ -58,11 +58,13 @@ export function registerWorker(program: Command): void {
       }
 
       if (options.untilEmpty) {
-        const { waitingForBudget } = await worker.untilEmpty();
+        const { waitingForBudget, inBatches } = await worker.untilEmpty();
         await closeAll();
-        process.stderr.write(
-          `queue drained${waitingForBudget ? `: ${waitingForBudget} job(s) waiting for budget (frugal status shows which)` : ''}\n`,
-        );
+        const held = [
+          ...(waitingForBudget ? [`${waitingForBudget} job(s) waiting for budget (frugal status shows which)`] : []),
+          ...(inBatches ? [`${inBatches} job(s) in provider batches (a later worker run collects them; frugal batches shows them)`] : []),
+        ];
+        process.stderr.write(`queue drained${held.length ? `: ${held.join('; ')}` : ''}\n`);
         return;
       }
       await new Promise<never>(() => {});

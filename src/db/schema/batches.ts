@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { boolean, check, index, integer, jsonb, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+import { bigint, boolean, check, index, integer, jsonb, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
 
 const at = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
 
@@ -61,6 +61,9 @@ export const providerBatchCalls = pgTable(
     providerBatchId: uuid('provider_batch_id').references(() => providerBatches.id),
     /** The Chat Completions body sent for this call. */
     body: jsonb('body').notNull(),
+    /** The vendor window the call's deadline allows; calls are grouped by it. */
+    completionWindow: text('completion_window').notNull(),
+    windowMs: bigint('window_ms', { mode: 'number' }).notNull(),
     /** `collecting` → `submitted` → `stored` → `settled`; `dropped`: released before submission. */
     state: text('state', { enum: ['collecting', 'submitted', 'stored', 'settled', 'dropped'] }).notNull().default('collecting'),
     /** `succeeded`; `bad_request` (a 4xx line: the job fails); `fallback` (expired, cancelled, 5xx: a synchronous call). */
