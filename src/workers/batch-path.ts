@@ -32,7 +32,7 @@ export interface BatchCallData {
 
 /** What a job resuming from its batch line learned. */
 export type BatchResumption =
-  | { kind: 'answer'; model: CatalogModel; response: ChatResponse }
+  | { kind: 'answer'; model: CatalogModel; response: ChatResponse; route: Route }
   | { kind: 'sync'; reason: string }
   | { kind: 'bad_request'; model: CatalogModel; reason: string };
 
@@ -107,8 +107,8 @@ export class BatchPath {
    */
   async resume(job: IntakeJob, token: string | undefined, spec: JobSpec, request: ChatRequest): Promise<BatchResumption> {
     const call = job.data.batchCall!;
-    const { rows } = await this.rt.db.execute<{ state: string; outcome: string | null; line: { statusCode: number | null; body: unknown; errorCode: string | null } | null }>(
-      sql`select state, outcome, line from provider_batch_calls where call_id = ${call.callId}`,
+    const { rows } = await this.rt.db.execute<{ state: string; outcome: string | null; line: { statusCode: number | null; body: unknown; errorCode: string | null } | null; route: Route | null }>(
+      sql`select c.state, c.outcome, c.line, j.route from provider_batch_calls c left join jobs j on j.job_id = c.job_id where c.call_id = ${call.callId}`,
     );
     const row = rows[0];
     const model = this.rt.catalog.require(call.modelId);
@@ -122,7 +122,8 @@ export class BatchPath {
     if (!row || row.state === 'dropped') return { kind: 'sync', reason: 'the batch call was never collected' };
     if (row.outcome === 'succeeded' && row.line) {
       const vendor = this.vendor(model.provider);
-      if (vendor) return { kind: 'answer', model, response: vendor.parseAnswer(row.line.body, { ...request, model: model.providerModelId }) };
+      const route: Route = row.route ?? { modelId: model.id, mode: 'batch', blockedByBudget: false, candidates: [] };
+      if (vendor) return { kind: 'answer', model, route, response: vendor.parseAnswer(row.line.body, { ...request, model: model.providerModelId }) };
     }
     if (row.outcome === 'bad_request') return { kind: 'bad_request', model, reason: `${model.id} refused the batch line (${row.line?.statusCode ?? '4xx'})` };
     return { kind: 'sync', reason: `batch line ended without an answer (${row.line?.statusCode ?? row.line?.errorCode ?? 'unknown'})` };

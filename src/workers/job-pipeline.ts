@@ -114,7 +114,7 @@ export class JobPipeline {
       const resumed = await this.batch.resume(job, token, spec, chatRequest(rt.catalog.require(job.data.batchCall!.modelId), estimate(request, rt.catalog.require(job.data.batchCall!.modelId), rt.calibration)));
       if (resumed.kind === 'bad_request') throw await this.fail(job, spec, state, resumed.reason);
       if (resumed.kind === 'answer') {
-        const done = await this.checkAndPersist(job, spec, resumed.model, resumed.response, state, { modelId: resumed.model.id, mode: 'batch', blockedByBudget: false, candidates: [] }, true);
+        const done = await this.checkAndPersist(job, spec, resumed.model, resumed.response, state, resumed.route, true);
         if (done) return done;
       } else {
         rt.log.info({ jobId, reason: resumed.reason }, 'batch call fell back to a synchronous call');

@@ -1,0 +1,131 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { BudgetStore } from '../../src/budget/budget-store.js';
+import { parseJobSpec, type JobSpec } from '../../src/jobs/job-spec.js';
+import { costMicros } from '../../src/pricing/cost-micros.js';
+import { jobIdFor } from '../../src/queue/job-id.js';
+import { useTestEnv } from '../support/env.js';
+import { usePipeline } from '../support/pipeline.js';
+import { budgetsMatchLedger, resultsByJob } from '../support/queries.js';
+
+const env = useTestEnv();
+const pipeline = usePipeline(env, {
+  sim: { batches: { processingMs: 200 } },
+  worker: { batches: { collectMs: 50, pollMs: 50, tickMs: 50 } },
+});
+
+const doc = (n: number) => `Report ${n}. The depot moved ${n * 100} pallets this week. Two forklifts were repaired. The night shift asked for better lighting in aisle ${n}.`;
+
+beforeAll(async () => {
+  await new BudgetStore(env.pool).set({ name: 'team', limitMicros: 5_000_000, period: 'day' });
+});
+
+interface CallRow {
+  job_id: string;
+  model: string;
+  mode: string;
+  status: string;
+  cost_micros: string | null;
+  act_input_tokens: number | null;
+  act_output_tokens: number | null;
+  provider_batch_id: string | null;
+}
+
+async function callsOf(jobIds: string[]): Promise<CallRow[]> {
+  const { rows } = await env.pool.query<CallRow>(
+    'select job_id, model, mode, status, cost_micros, act_input_tokens, act_output_tokens, provider_batch_id from ledger where job_id = any($1) order by job_id, attempt, seq',
+    [jobIds],
+  );
+  return rows;
+}
+
+describe('batch routing on the OpenAI and Groq batch APIs', () => {
+  const specs: JobSpec[] = [];
+
+  it('sends jobs whose deadline leaves a day to the batch API, settles each line once at the batch price and completes the jobs from the stored answers', async () => {
+    for (let i = 0; i < 4; i++) specs.push(parseJobSpec({ kind: 'summarize', tier: 'basic', payload: { text: doc(i) }, budgets: ['team'], deadline: '24h' }));
+    for (let i = 4; i < 8; i++) specs.push(parseJobSpec({ kind: 'summarize', tier: 'advanced', payload: { text: doc(i) }, budgets: ['team'], deadline: '2d' }));
+    await pipeline.producer.producer.enqueue(specs);
+    await pipeline.worker!.untilEmpty({ batches: 'collect' });
+
+    const ids = specs.map(jobIdFor);
+    const results = await resultsByJob(env.pool);
+    const calls = await callsOf(ids);
+    expect(calls).toHaveLength(8);
+    for (const call of calls) {
+      expect(call).toMatchObject({ mode: 'batch', status: 'settled' });
+      expect(call.provider_batch_id).not.toBeNull();
+      const model = pipeline.catalog.require(call.model);
+      const usage = { inputTokens: call.act_input_tokens!, cachedInputTokens: 0, outputTokens: call.act_output_tokens! };
+      // Exactly the batch price of the reported usage, about half the synchronous price.
+      expect(Number(call.cost_micros)).toBe(costMicros(usage, model, { batch: true }));
+      expect(Number(call.cost_micros)).toBeLessThanOrEqual(Math.ceil(costMicros(usage, model) / 2) + 1);
+      expect(results.get(call.job_id)).toMatchObject({ model: call.model, calls: 1, costMicros: Number(call.cost_micros) });
+    }
+    expect(new Set(calls.slice(0, 4).map((c) => c.model)).size).toBeGreaterThan(0);
+    expect(calls.map((c) => pipeline.catalog.require(c.model).provider).sort()).toEqual(['groq', 'groq', 'groq', 'groq', 'openai', 'openai', 'openai', 'openai']);
+    for (const row of await budgetsMatchLedger(env.pool)) expect(row).toMatchObject({ spent: row.ledger, reserved: 0 });
+
+    const { rows: batches } = await env.pool.query<{ provider: string; state: string; vendor_status: string; request_count: number; completion_window: string }>(
+      'select provider, state, vendor_status, request_count, completion_window from provider_batches order by provider',
+    );
+    // One batch per (provider, model, window) collection; a collection may close before every job reached it.
+    expect(new Set(batches.map((b) => b.provider))).toEqual(new Set(['groq', 'openai']));
+    expect(batches.every((b) => b.state === 'collected' && b.vendor_status === 'completed' && b.completion_window === '24h')).toBe(true);
+    expect(batches.reduce((n, b) => n + b.request_count, 0)).toBe(8);
+    const { rows: jobs } = await env.pool.query<{ status: string; route: { mode: string }; late: boolean }>('select status, route, late from jobs where job_id = any($1)', [ids]);
+    expect(jobs.every((j) => j.status === 'completed' && j.route.mode === 'batch' && !j.late)).toBe(true);
+  });
+
+  it('keeps a job without a deadline, or with one shorter than the window, synchronous and records why batch was not an option', async () => {
+    const now = parseJobSpec({ kind: 'summarize', tier: 'basic', payload: { text: doc(20) }, budgets: ['team'] });
+    const soon = parseJobSpec({ kind: 'summarize', tier: 'basic', payload: { text: doc(21) }, budgets: ['team'], deadline: '6h' });
+    await pipeline.producer.producer.enqueue([now, soon]);
+    await pipeline.worker!.untilEmpty();
+    const calls = await callsOf([jobIdFor(now), jobIdFor(soon)]);
+    expect(calls.map((c) => [c.mode, c.status])).toEqual([
+      ['sync', 'settled'],
+      ['sync', 'settled'],
+    ]);
+    const { rows } = await env.pool.query<{ route: { mode: string; candidates: Array<{ mode?: string }> } }>('select route from jobs where job_id = $1', [jobIdFor(now)]);
+    expect(rows[0]!.route.mode).toBe('sync');
+    expect(rows[0]!.route.candidates.some((c) => c.mode === 'batch')).toBe(false);
+  });
+
+  it('shows the batch candidate that won and the synchronous one that lost to it in the route', async () => {
+    const { rows } = await env.pool.query<{ route: { modelId: string; mode: string; candidates: Array<{ modelId: string; mode?: string; lost?: string }> } }>('select route from jobs where job_id = $1', [jobIdFor(specs[0]!)]);
+    const route = rows[0]!.route;
+    const chosen = route.candidates.find((c) => c.modelId === route.modelId && c.mode === 'batch');
+    expect(chosen?.lost).toBeUndefined();
+    const syncTwin = route.candidates.find((c) => c.modelId === route.modelId && c.mode === undefined);
+    expect(syncTwin?.lost).toMatch(/is above/);
+  });
+
+  it('falls back to a synchronous call at once when a line expires, releasing the unbilled batch reservation', async () => {
+    pipeline.sim.configure({ batches: { expiredLineRate: 1, processingMs: 100 } });
+    const spec = parseJobSpec({ kind: 'summarize', tier: 'advanced', payload: { text: doc(30) }, budgets: ['team'], deadline: '24h' });
+    await pipeline.producer.producer.enqueue([spec]);
+    await pipeline.worker!.untilEmpty({ batches: 'collect' });
+    pipeline.sim.configure({ batches: { expiredLineRate: 0 } });
+    const calls = await callsOf([jobIdFor(spec)]);
+    expect(calls.map((c) => [c.mode, c.status])).toEqual([
+      ['batch', 'released'],
+      ['sync', 'settled'],
+    ]);
+    const result = (await resultsByJob(env.pool)).get(jobIdFor(spec));
+    expect(result).toMatchObject({ calls: 1, costMicros: Number(calls[1]!.cost_micros) });
+    for (const row of await budgetsMatchLedger(env.pool)) expect(row).toMatchObject({ spent: row.ledger, reserved: 0 });
+  });
+
+  it('fails a job whose batch line was refused as a bad request, without a synchronous retry', async () => {
+    pipeline.sim.configure({ batches: { lineErrorRate: 1, lineErrorStatus: 400 } });
+    const spec = parseJobSpec({ kind: 'summarize', tier: 'advanced', payload: { text: doc(31) }, budgets: ['team'], deadline: '24h' });
+    await pipeline.producer.producer.enqueue([spec]);
+    await pipeline.worker!.untilEmpty({ batches: 'collect' });
+    pipeline.sim.configure({ batches: { lineErrorRate: 0 } });
+    const calls = await callsOf([jobIdFor(spec)]);
+    expect(calls.map((c) => [c.mode, c.status])).toEqual([['batch', 'released']]);
+    const { rows } = await env.pool.query<{ status: string; error: string }>('select status, error from jobs where job_id = $1', [jobIdFor(spec)]);
+    expect(rows[0]).toMatchObject({ status: 'failed' });
+    expect(rows[0]!.error).toMatch(/refused the batch line/);
+  });
+});
