@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { registerAlerts } from './commands/alerts.js';
+import { registerBatches } from './commands/batches.js';
 import { registerBudget } from './commands/budget.js';
 import { registerDemo } from './commands/demo.js';
 import { registerEnqueue } from './commands/enqueue.js';
@@ -37,6 +38,7 @@ export function buildProgram(): Command {
   registerSpend(program);
   registerQueue(program);
   registerJobs(program);
+  registerBatches(program);
   registerResults(program);
   registerReport(program);
   registerSchedule(program);

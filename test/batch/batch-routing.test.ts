@@ -1,9 +1,10 @@
 import { beforeAll, describe, expect, it } from 'vitest';
+import { listProviderBatches, requestProviderBatchCancel } from '../../src/batch/list-provider-batches.js';
 import { BudgetStore } from '../../src/budget/budget-store.js';
 import { parseJobSpec, type JobSpec } from '../../src/jobs/job-spec.js';
 import { costMicros } from '../../src/pricing/cost-micros.js';
 import { jobIdFor } from '../../src/queue/job-id.js';
-import { useTestEnv } from '../support/env.js';
+import { useTestEnv, waitFor } from '../support/env.js';
 import { usePipeline } from '../support/pipeline.js';
 import { budgetsMatchLedger, resultsByJob } from '../support/queries.js';
 
@@ -127,5 +128,39 @@ describe('batch routing on the OpenAI and Groq batch APIs', () => {
     const { rows } = await env.pool.query<{ status: string; error: string }>('select status, error from jobs where job_id = $1', [jobIdFor(spec)]);
     expect(rows[0]).toMatchObject({ status: 'failed' });
     expect(rows[0]!.error).toMatch(/refused the batch line/);
+  });
+
+  it('lists batches with their requests, spend and saving against synchronous prices, and refuses to cancel one that ended', async () => {
+    const { batches } = await listProviderBatches(env.pool, pipeline.catalog);
+    const collected = batches.filter((b) => b.state === 'collected' && b.vendorStatus === 'completed' && b.failed === 0);
+    expect(collected.reduce((n, b) => n + b.done, 0)).toBeGreaterThanOrEqual(8);
+    for (const b of collected) {
+      expect(b.reservedMicros).toBe(0);
+      expect(b.spentMicros).toBeGreaterThan(0);
+      // Half price: the saving is the other half, to within rounding per call.
+      expect(Math.abs(b.savedMicros - b.spentMicros)).toBeLessThanOrEqual(b.done);
+      expect(b.earliestDeadline).not.toBeNull();
+    }
+    await expect(requestProviderBatchCancel(env.pool, collected[0]!.id)).rejects.toThrow(/only a submitted batch can be cancelled/);
+  });
+
+  it('cancels a submitted batch at the vendor: its calls go synchronous and nothing stays reserved', async () => {
+    pipeline.sim.configure({ batches: { processingMs: 600_000 } });
+    const spec = parseJobSpec({ kind: 'summarize', tier: 'advanced', payload: { text: doc(40) }, budgets: ['team'], deadline: '24h' });
+    await pipeline.producer.producer.enqueue([spec]);
+    const id = await waitFor(async () => {
+      const { rows } = await env.pool.query<{ id: string }>(`select b.id::text as id from provider_batches b join provider_batch_calls c on c.provider_batch_id = b.id where c.job_id = $1 and b.state = 'submitted'`, [jobIdFor(spec)]);
+      return rows[0]?.id;
+    }, { what: 'the batch submitted' });
+    await requestProviderBatchCancel(env.pool, id);
+    await waitFor(async () => (await resultsByJob(env.pool)).has(jobIdFor(spec)), { what: 'the job completed synchronously' });
+    pipeline.sim.configure({ batches: { processingMs: 200 } });
+    const calls = await callsOf([jobIdFor(spec)]);
+    expect(calls.map((c) => [c.mode, c.status])).toEqual([
+      ['batch', 'released'],
+      ['sync', 'settled'],
+    ]);
+    const { rows } = await env.pool.query<{ vendor_status: string; state: string }>('select vendor_status, state from provider_batches where id = $1', [id]);
+    expect(rows[0]).toEqual({ vendor_status: 'cancelled', state: 'collected' });
   });
 });
