@@ -138,7 +138,7 @@ describe('batch routing on the OpenAI and Groq batch APIs', () => {
       expect(b.reservedMicros).toBe(0);
       expect(b.spentMicros).toBeGreaterThan(0);
       // Half price: the saving is the other half, to within rounding per call.
-      expect(Math.abs(b.savedMicros - b.spentMicros)).toBeLessThanOrEqual(b.done);
+      expect(Math.abs(b.savedMicros - b.spentMicros)).toBeLessThanOrEqual(2 * b.done + 1);
       expect(b.earliestDeadline).not.toBeNull();
     }
     await expect(requestProviderBatchCancel(env.pool, collected[0]!.id)).rejects.toThrow(/only a submitted batch can be cancelled/);
