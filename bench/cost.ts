@@ -11,7 +11,7 @@ import { referenceWorkload } from './support/reference-workload.js';
 import { spawnSimulator } from './support/sim-process.js';
 import { spawnWorker } from './support/spawn-worker.js';
 
-type Run = 'routed' | 'allPremium' | 'allGpt4oMini';
+type Run = 'routed' | 'allPremium' | 'allGpt4oMini' | 'routedWithDeadlines';
 
 interface Priced {
   costMicros: number;
@@ -19,6 +19,7 @@ interface Priced {
   completed: number;
   failed: number;
   byModel: string;
+  batchCalls: number;
 }
 
 const NO_RATINGS = Object.fromEntries(KINDS.map((kind) => [kind, 'none']));
@@ -43,13 +44,15 @@ function catalogFor(run: Run): Record<string, Record<string, unknown>> {
  * Cost of the reference mixed workload (60 summarize, 60 extract, 60 classify jobs over all four
  * tiers) as frugal routes it, against every job on the premium model (Claude Haiku) and every job
  * on GPT-4o mini. Three real runs of the same jobs against the simulator (which reports usage with
- * each vendor's tokenizer); the comparison runs restrict the catalog's ratings so that one model
+ * each vendor's tokenizer), and the routed run again with every job given a 24h deadline (so the
+ * router may send it to the OpenAI or Groq batch API at half price); the comparison runs restrict the catalog's ratings so that one model
  * qualifies for every job. Cost is the ledger's total: every call, escalations included.
  */
 export const benchCost: BenchFn = async (): Promise<BenchSection> => {
   const priced = {} as Record<Run, Priced>;
-  for (const run of ['routed', 'allPremium', 'allGpt4oMini'] as const) priced[run] = await price(run);
-  const { routed, allPremium, allGpt4oMini } = priced;
+  for (const run of ['routed', 'allPremium', 'allGpt4oMini', 'routedWithDeadlines'] as const) priced[run] = await price(run);
+  const { routed, allPremium, allGpt4oMini, routedWithDeadlines } = priced;
+  const batchShare = routedWithDeadlines.costMicros / routed.costMicros;
   const saving = (other: Priced): string => `routed costs ${((routed.costMicros / other.costMicros) * 100).toFixed(0)} % of this`;
   return {
     title: 'Cost of the reference mixed workload (180 jobs: summarize, extract, classify over four tiers)',
@@ -57,6 +60,12 @@ export const benchCost: BenchFn = async (): Promise<BenchSection> => {
       { name: 'routed by frugal', value: dollars(routed.costMicros), unit: 'USD', note: `${routed.calls} calls, ${routed.completed} completed, ${routed.failed} failed; ${routed.byModel}` },
       { name: 'all on the premium model (Claude Haiku)', value: dollars(allPremium.costMicros), unit: 'USD', note: `${allPremium.calls} calls, ${allPremium.completed} completed; ${saving(allPremium)}` },
       { name: 'all on GPT-4o mini', value: dollars(allGpt4oMini.costMicros), unit: 'USD', note: `${allGpt4oMini.calls} calls, ${allGpt4oMini.completed} completed; ${saving(allGpt4oMini)}` },
+      {
+        name: 'routed by frugal, every job with a 24h deadline (provider batches)',
+        value: dollars(routedWithDeadlines.costMicros),
+        unit: 'USD',
+        note: `${(batchShare * 100).toFixed(0)} % of the same workload run synchronously (target ≤ 55 %); ${routedWithDeadlines.batchCalls} of ${routedWithDeadlines.calls} calls in batch mode, ${routedWithDeadlines.completed} completed; ${routedWithDeadlines.byModel}`,
+      },
     ],
     results: {
       'cost.routedMicros': routed.costMicros,
@@ -66,6 +75,9 @@ export const benchCost: BenchFn = async (): Promise<BenchSection> => {
       'cost.routedShareOfAllGpt4oMini': Math.round((routed.costMicros / allGpt4oMini.costMicros) * 1000) / 1000,
       'cost.routedCalls': routed.calls,
       'cost.routedFailedJobs': routed.failed,
+      'cost.routedWithDeadlinesMicros': routedWithDeadlines.costMicros,
+      'cost.routedWithDeadlinesShareOfSync': Math.round(batchShare * 1000) / 1000,
+      'cost.routedWithDeadlinesBatchCalls': routedWithDeadlines.batchCalls,
     },
   };
 };
@@ -76,13 +88,13 @@ async function price(run: Run): Promise<Priced> {
   const env = await createBenchEnv(`cost_${run.toLowerCase()}`, { FRUGAL_SIM_URL: sim.url, FRUGAL_CATALOG: catalogPath });
   const db = await openDb(env.databaseUrl, { max: 2, applicationName: 'frugal-bench-cost' });
   try {
-    const worker = await spawnWorker(env.env, { mode: 'frugal', concurrency: 32 });
+    const worker = await spawnWorker(env.env, { mode: 'frugal', concurrency: 32, batches: { collectMs: 1_000, pollMs: 500, tickMs: 250 } });
     try {
-      const specs = referenceWorkload();
+      const specs = referenceWorkload([], run === 'routedWithDeadlines' ? '24h' : undefined);
       await enqueue(env.config, specs);
       const { completed, failed } = await untilJobsFinished(db.pool, specs.length, 180_000);
-      const ledger = await db.pool.query<{ cost: string | null; calls: string }>(
-        `select sum(cost_micros) as cost, count(*) as calls from ledger where status in ('settled', 'closed_as_spent')`,
+      const ledger = await db.pool.query<{ cost: string | null; calls: string; batch: string }>(
+        `select sum(cost_micros) as cost, count(*) as calls, count(*) filter (where mode = 'batch') as batch from ledger where status in ('settled', 'closed_as_spent')`,
       );
       const models = await db.pool.query<{ model: string; n: string }>('select model, count(*) as n from results group by model order by count(*) desc, model');
       return {
@@ -91,6 +103,7 @@ async function price(run: Run): Promise<Priced> {
         completed,
         failed,
         byModel: models.rows.map((r) => `${r.model} ${r.n}`).join(', '),
+        batchCalls: Number(ledger.rows[0]?.batch ?? 0),
       };
     } finally {
       await worker.close();

@@ -30,9 +30,10 @@ const INVOICE_SCHEMA = {
 /**
  * The reference mixed workload of the cost comparison: 60 summaries of 1.5 KB documents, 60
  * invoice extractions and 60 ticket classifications, each kind spread evenly over the four
- * tiers. Deterministic, so every run prices the same work.
+ * tiers. Deterministic, so every run prices the same work. With `deadline` (`24h`), every job
+ * may be routed to a vendor's batch API.
  */
-export function referenceWorkload(budgets: string[] = []): JobSpec[] {
+export function referenceWorkload(budgets: string[] = [], deadline?: string): JobSpec[] {
   const specs: JobSpec[] = [];
   const docs = documents(60, 1_536, 'ref-');
   for (let i = 0; i < 60; i++) {
@@ -46,5 +47,5 @@ export function referenceWorkload(budgets: string[] = []): JobSpec[] {
     const ticket = `${TICKETS[i % TICKETS.length]!} (ticket #${20_000 + i})`;
     specs.push(parseJobSpec({ kind: 'classify', tier, payload: { text: ticket, labels: LABELS }, budgets }));
   }
-  return specs;
+  return deadline === undefined ? specs : specs.map((spec) => ({ ...spec, deadline: parseJobSpec({ kind: spec.kind, payload: spec.payload, deadline }).deadline! }));
 }

@@ -131,6 +131,7 @@ async function startFrugal(): Promise<() => Promise<void>> {
     ...(options.shutdownTimeoutMs === undefined ? {} : { shutdownTimeoutMs: options.shutdownTimeoutMs }),
     ...(options.lockDurationMs === undefined ? {} : { lockDurationMs: options.lockDurationMs }),
     ...(options.stalledIntervalMs === undefined ? {} : { stalledIntervalMs: options.stalledIntervalMs }),
+    ...(options.batches ? { batches: options.batches } : {}),
   });
   if (options.timings) {
     for (const id of worker.runtime.providers.available()) {

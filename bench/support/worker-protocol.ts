@@ -19,6 +19,8 @@ export interface WorkerChildOptions {
   timings?: boolean;
   /** Count the Redis commands the child sends, by name (stats.redisCommands). */
   countRedisCommands?: boolean;
+  /** Provider batch tuning (FrugalWorker `batches`). */
+  batches?: { collectMs?: number; pollMs?: number; tickMs?: number };
   /** Catalog id of the model the bare worker calls (a Groq model). Default `llama-3.1-8b`. */
   bareModel?: string;
 }
