@@ -2,7 +2,7 @@ import type pg from 'pg';
 import { InputError } from '../errors.js';
 import type { SpendRow } from './report-figures.js';
 
-export const SPEND_GROUPS = ['model', 'budget', 'kind', 'day'] as const;
+export const SPEND_GROUPS = ['model', 'budget', 'kind', 'day', 'mode'] as const;
 export type SpendGroup = (typeof SPEND_GROUPS)[number];
 
 /** Ledger statuses whose `cost_micros` is money spent. */
@@ -29,6 +29,8 @@ export async function querySpend(pool: pg.Pool, query: SpendQuery): Promise<Spen
     kind: 'l.kind',
     budget: `coalesce(b.name, '(none)')`,
     day: `to_char(l.started_at at time zone $3, 'YYYY-MM-DD')`,
+    // `sync`, or `batch` for lines of provider batches (at the batch price).
+    mode: 'l.mode',
   }[query.by];
   const join = query.by === 'budget' ? 'left join ledger_charges c on c.call_id = l.call_id left join budgets b on b.id = c.budget_id' : '';
   const order = query.by === 'day' ? 'key' : 'spent desc, key';

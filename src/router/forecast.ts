@@ -6,6 +6,7 @@ import type { CatalogModel } from '../pricing/catalog-model.js';
 import type { EstimateRequest } from '../pricing/count-request-tokens.js';
 import { estimate, type Estimate } from '../pricing/estimate.js';
 import type { ProviderId } from '../pricing/types.js';
+import { priceInBatch } from './price-in-batch.js';
 import { route, type Route } from './route.js';
 
 export interface Forecast {
@@ -37,15 +38,18 @@ export function forecast(
   calibration: Calibration,
   providerUnavailable: (provider: ProviderId) => string | undefined,
   budgetRoomMicros?: number,
+  /** Whether the job may go to this model's batch API (its deadline leaves the vendor's window). Default: never. */
+  batchEligible: (model: CatalogModel) => boolean = () => false,
 ): Forecast {
   const request = estimateRequestFor(spec);
   const estimates = new Map<string, Estimate>();
   const candidates = catalog.list().map((model) => {
     const e = estimate(request, model, calibration);
     estimates.set(model.id, e);
-    return { model, estimate: e };
+    return { model, estimate: e, ...(batchEligible(model) ? { batch: { estimate: priceInBatch(e, model) } } : {}) };
   });
   const decision = route({ kind: spec.kind, tier: spec.tier, private: spec.private, candidates, providerUnavailable, budgetRoomMicros });
   const model = decision.modelId === undefined ? undefined : catalog.require(decision.modelId);
-  return { route: decision, estimates, chosen: model ? { model, estimate: estimates.get(model.id)! } : undefined };
+  const chosen = model ? { model, estimate: decision.mode === 'batch' ? priceInBatch(estimates.get(model.id)!, model) : estimates.get(model.id)! } : undefined;
+  return { route: decision, estimates, chosen };
 }

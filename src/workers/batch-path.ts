@@ -6,11 +6,11 @@ import { jobs } from '../db/schema/jobs.js';
 import type { JobSpec } from '../jobs/job-spec.js';
 import type { SummarizePayload } from '../jobs/summarize.js';
 import type { CatalogModel } from '../pricing/catalog-model.js';
-import { callCostMicros } from '../pricing/cost-micros.js';
 import type { Estimate } from '../pricing/estimate.js';
 import type { ChatRequest, ChatResponse } from '../providers/types.js';
 import { jobRow } from '../queue/job-row.js';
 import type { IntakeJobData, IntakeJobResult } from '../queue/queues.js';
+import { priceInBatch } from '../router/price-in-batch.js';
 import type { Route } from '../router/route.js';
 import type { WorkerRuntime } from './worker-runtime.js';
 
@@ -61,11 +61,7 @@ export class BatchPath {
 
   /** The estimate of the same call at the vendor's batch price. */
   priceInBatch(est: Estimate, model: CatalogModel): Estimate {
-    return {
-      ...est,
-      maxCostMicros: callCostMicros(model, est.maxInputTokens, 0, est.maxOutputTokens, true),
-      expectedCostMicros: callCostMicros(model, est.inputTokens, 0, est.expectedOutputTokens, true),
-    };
+    return priceInBatch(est, model);
   }
 
   /**

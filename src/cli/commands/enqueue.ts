@@ -13,6 +13,7 @@ import { createProviders } from '../../providers/create-providers.js';
 import { jobIdFor } from '../../queue/job-id.js';
 import { openProducer } from '../../queue/open-producer.js';
 import type { EnqueueOutcome } from '../../queue/producer.js';
+import { isBatchEligible } from '../../batch/batch-eligible.js';
 import { forecast } from '../../router/forecast.js';
 import { withContext, type CliContext } from '../context.js';
 import { bold, printJson, printTable, red } from '../output.js';
@@ -207,14 +208,15 @@ async function printForecast(ctx: CliContext, items: Item[], problems: Problem[]
   const providers = createProviders(ctx.config, { logger: { info: () => {} } });
   const byModel = new Map<string, { jobs: number; expectedMicros: number; maxMicros: number }>();
   const jobs = items.map((item) => {
-    const f = forecast(item.spec, catalog, calibration, (p) => providers.unavailableReason(p));
-    const model = f.chosen?.model.id ?? '(none)';
+    const f = forecast(item.spec, catalog, calibration, (p) => providers.unavailableReason(p), undefined, (m) => isBatchEligible(item.spec, m, Date.now()));
+    const mode = f.route.mode;
+    const model = `${f.chosen?.model.id ?? '(none)'}${f.route.mode === 'batch' ? ' (batch)' : ''}`;
     const row = byModel.get(model) ?? { jobs: 0, expectedMicros: 0, maxMicros: 0 };
     row.jobs++;
     row.expectedMicros += f.chosen?.estimate.expectedCostMicros ?? 0;
     row.maxMicros += f.chosen?.estimate.maxCostMicros ?? 0;
     byModel.set(model, row);
-    return { source: item.source, jobId: jobIdFor(item.spec), model: f.chosen?.model.id ?? null, expectedCostMicros: f.chosen?.estimate.expectedCostMicros ?? 0, maxCostMicros: f.chosen?.estimate.maxCostMicros ?? 0 };
+    return { source: item.source, jobId: jobIdFor(item.spec), model: f.chosen?.model.id ?? null, mode, expectedCostMicros: f.chosen?.estimate.expectedCostMicros ?? 0, maxCostMicros: f.chosen?.estimate.maxCostMicros ?? 0 };
   });
   const totalExpected = jobs.reduce((n, j) => n + j.expectedCostMicros, 0);
   const totalMax = jobs.reduce((n, j) => n + j.maxCostMicros, 0);

@@ -6,13 +6,16 @@ import { loadCatalog } from '../../pricing/load-catalog.js';
 import { formatDollars } from '../../pricing/money.js';
 import { TIERS } from '../../pricing/types.js';
 import { createProviders } from '../../providers/create-providers.js';
+import { isBatchEligible } from '../../batch/batch-eligible.js';
 import { forecast } from '../../router/forecast.js';
+import { priceInBatch } from '../../router/price-in-batch.js';
 import { withContext } from '../context.js';
 import { bold, dim, printJson, printTable, red } from '../output.js';
 import { parseCount } from '../parse-options.js';
 import { readDocuments } from '../read-documents.js';
 
 interface EstimateOptions {
+  deadline?: string;
   kind: string;
   tier: string;
   maxWords?: string;
@@ -29,6 +32,7 @@ export function registerEstimate(program: Command): void {
     .addOption(new Option('--tier <tier>', 'minimum quality').choices(TIERS).default('standard'))
     .option('--max-words <n>', 'target summary length (default 150)')
     .option('--private', 'only self-hosted models')
+    .option('--deadline <when>', 'when the answers are needed (24h, 2d, ISO time): 24h or more also prices the batch APIs')
     .option('--json', 'print as JSON')
     .action(async (files: string[], options: EstimateOptions) => {
       await withContext(async (ctx) => {
@@ -47,15 +51,18 @@ export function registerEstimate(program: Command): void {
             process.exitCode = 1;
             continue;
           }
-          const spec = parseJobSpec({ kind: options.kind, tier: options.tier, private: options.private ?? false, payload: { text: document.text, ...(maxWords ? { maxWords } : {}) } });
-          const f = forecast(spec, catalog, calibration, (p) => providers.unavailableReason(p));
+          const spec = parseJobSpec({ kind: options.kind, tier: options.tier, private: options.private ?? false, payload: { text: document.text, ...(maxWords ? { maxWords } : {}) }, ...(options.deadline ? { deadline: options.deadline } : {}) });
+          const f = forecast(spec, catalog, calibration, (p) => providers.unavailableReason(p), undefined, (m) => isBatchEligible(spec, m, Date.now()));
           estimates.push({
             source: document.source,
             chosen: f.route.modelId ?? null,
+            mode: f.route.mode,
             candidates: f.route.candidates.map((c) => {
-              const e = f.estimates.get(c.modelId)!;
+              const synced = f.estimates.get(c.modelId)!;
+              const e = c.mode === 'batch' ? priceInBatch(synced, catalog.require(c.modelId)) : synced;
               return {
                 model: c.modelId,
+                mode: c.mode ?? 'sync',
                 provider: c.provider,
                 inputTokens: e.inputTokens,
                 maxInputTokens: e.maxInputTokens,
@@ -74,9 +81,10 @@ export function registerEstimate(program: Command): void {
           return;
         }
         for (const estimate of estimates) {
-          process.stdout.write(`\n${bold(estimate.source)} → ${estimate.chosen ? bold(estimate.chosen) : red('no model qualifies')}\n`);
+          process.stdout.write(`\n${bold(estimate.source)} → ${estimate.chosen ? bold(`${estimate.chosen}${estimate.mode === 'batch' ? ' (batch)' : ''}`) : red('no model qualifies')}\n`);
           printTable(estimate.candidates, [
             { header: 'MODEL', value: (c) => `${c.chosen ? '*' : ' '} ${c.model}` },
+            { header: 'MODE', value: (c) => c.mode },
             { header: 'INPUT TOK', value: (c) => `${c.inputTokens} (≤${c.maxInputTokens})`, align: 'right' },
             { header: 'OUTPUT TOK', value: (c) => `${c.expectedOutputTokens} (≤${c.maxOutputTokens})`, align: 'right' },
             { header: 'EXPECTED', value: (c) => formatDollars(c.expectedCostMicros), align: 'right' },

@@ -19,7 +19,7 @@ export interface StatusReport {
     workers: number;
   };
   /** Provider calls under way: ledger rows still reserved. */
-  inFlight: { calls: number; reservedMicros: number };
+  inFlight: { calls: number; reservedMicros: number; sync: { calls: number; reservedMicros: number }; batch: { calls: number; reservedMicros: number } };
   waitingForBudget: { jobs: number; byBudget: Array<{ budget: string; jobs: number; until: string | null }> };
   /** Every budget in its current period (a day for daily budgets). */
   budgets: Array<{
@@ -56,8 +56,10 @@ export async function collectStatus(ctx: CliContext): Promise<StatusReport> {
     queue.getWorkersCount(),
     reports.getJobSchedulersCount(),
   ]);
-  const inFlight = await pool.query<{ calls: number; reserved: string }>(
-    `select count(*)::int as calls, coalesce(sum(reserved_micros), 0) as reserved from ledger where status = 'reserved'`,
+  const inFlight = await pool.query<{ calls: number; reserved: string; batch_calls: number; batch_reserved: string }>(
+    `select count(*)::int as calls, coalesce(sum(reserved_micros), 0) as reserved,
+       count(*) filter (where b.call_id is not null)::int as batch_calls, coalesce(sum(reserved_micros) filter (where b.call_id is not null), 0) as batch_reserved
+     from ledger l left join provider_batch_calls b using (call_id) where l.status = 'reserved'`,
   );
   const waiting = await pool.query<{ budget: string | null; jobs: number; until: Date | null }>(
     `select waiting_budget as budget, count(*)::int as jobs, min(wait_until) as until from jobs where status = 'waiting_budget' group by 1 order by 1`,
@@ -88,7 +90,7 @@ export async function collectStatus(ctx: CliContext): Promise<StatusReport> {
       },
       workers,
     },
-    inFlight: { calls: inFlight.rows[0]?.calls ?? 0, reservedMicros: Number(inFlight.rows[0]?.reserved ?? 0) },
+    inFlight: flightOf(inFlight.rows[0]),
     waitingForBudget: {
       jobs: waiting.rows.reduce((sum, r) => sum + r.jobs, 0),
       byBudget: waiting.rows.map((r) => ({ budget: r.budget ?? '(unknown)', jobs: r.jobs, until: r.until?.toISOString() ?? null })),
@@ -115,7 +117,10 @@ export function formatStatus(s: StatusReport): string {
   lines.push(
     `${bold('queue')} ${s.queue.name}${s.queue.paused ? ` ${yellow('(paused)')}` : ''}: ${c.waiting + c.prioritized} waiting, ${c.active} active, ${c.delayed} delayed, ${c.waitingChildren} waiting for parts, ${c.completed} completed, ${c.failed} failed · ${s.queue.workers} worker(s) connected`,
   );
-  lines.push(`${bold('in flight')}: ${s.inFlight.calls} call(s) holding ${formatDollars(s.inFlight.reservedMicros)}`);
+  lines.push(
+    `${bold('in flight')}: ${s.inFlight.calls} call(s) holding ${formatDollars(s.inFlight.reservedMicros)}` +
+      (s.inFlight.batch.calls > 0 ? ` (sync ${s.inFlight.sync.calls} holding ${formatDollars(s.inFlight.sync.reservedMicros)}; in provider batches ${s.inFlight.batch.calls} holding ${formatDollars(s.inFlight.batch.reservedMicros)})` : ''),
+  );
   const waiting = s.waitingForBudget;
   lines.push(
     `${bold('waiting for budget')}: ${waiting.jobs === 0 ? 'none' : waiting.byBudget.map((w) => `${w.jobs} on "${w.budget}"${w.until ? ` until ${w.until}` : ''}`).join(', ')}`,
@@ -158,4 +163,12 @@ export function registerStatus(program: Command): void {
       if (options.json) printJson(status);
       else process.stdout.write(`${formatStatus(status)}\n`);
     });
+}
+
+/** Calls in flight, split into synchronous calls and calls in provider batches. */
+function flightOf(row: { calls: number; reserved: string; batch_calls: number; batch_reserved: string } | undefined): StatusReport['inFlight'] {
+  const calls = row?.calls ?? 0;
+  const reservedMicros = Number(row?.reserved ?? 0);
+  const batch = { calls: row?.batch_calls ?? 0, reservedMicros: Number(row?.batch_reserved ?? 0) };
+  return { calls, reservedMicros, sync: { calls: calls - batch.calls, reservedMicros: reservedMicros - batch.reservedMicros }, batch };
 }
