@@ -105,7 +105,8 @@ export class JobPipeline {
     });
 
     // A job back from a provider batch resumes from its stored line; whatever follows runs synchronously.
-    if (!job.data.batchCall && rt.batches) {
+    // (Only a redelivered job can hold a call it never recorded: its worker died before the job waited.)
+    if (!job.data.batchCall && rt.batches && spec.deadline !== undefined && (job.attemptsMade > 0 || job.stalledCounter > 0)) {
       const open = await this.batch.openCallOf(jobId);
       if (open) await job.updateData({ ...job.data, batchCall: open });
     }

@@ -33,7 +33,7 @@ interface CallRow {
 
 async function callsOf(jobIds: string[]): Promise<CallRow[]> {
   const { rows } = await env.pool.query<CallRow>(
-    'select job_id, model, mode, status, cost_micros, act_input_tokens, act_output_tokens, provider_batch_id from ledger where job_id = any($1) order by job_id, attempt, seq',
+    'select job_id, model, mode, status, cost_micros, act_input_tokens, act_output_tokens, provider_batch_id from ledger where job_id = any($1) order by job_id, started_at',
     [jobIds],
   );
   return rows;

@@ -83,7 +83,7 @@ describe('frugal status --json', () => {
         counts: { waiting: 1, prioritized: 0, active: 0, delayed: 0, waitingChildren: 0, completed: 0, failed: 0 },
         workers: 1,
       });
-      expect(s.inFlight).toEqual({ calls: 1, reservedMicros: 1_234 });
+      expect(s.inFlight).toEqual({ calls: 1, reservedMicros: 1_234, sync: { calls: 1, reservedMicros: 1_234 }, batch: { calls: 0, reservedMicros: 0 } });
       expect(s.waitingForBudget).toEqual({ jobs: 0, byBudget: [] });
       expect(s.budgets.find((b) => b.name === 'team')).toMatchObject({ period: 'day', limitMicros: 5_000_000, spentMicros: 0, reservedMicros: 1_234, remainingMicros: 4_998_766, hard: true, exhausted: false });
       const google = s.providers.find((p) => p.provider === 'google')!;
