@@ -1,5 +1,6 @@
 import { DelayedError, type Job } from 'bullmq';
 import { sql } from 'drizzle-orm';
+import { DEADLINE_SLACK_MS } from '../batch/batch-eligible.js';
 import type { BatchVendor } from '../batch/batch-vendor.js';
 import type { ReserveRefused } from '../budget/types.js';
 import { jobs } from '../db/schema/jobs.js';
@@ -16,11 +17,6 @@ import type { WorkerRuntime } from './worker-runtime.js';
 
 type IntakeJob = Job<IntakeJobData, IntakeJobResult>;
 
-/**
- * A relative deadline of exactly the vendor's window (`--deadline 24h`) qualifies: the few
- * minutes between parsing it and the job's enqueue time are taken from the window's slack.
- */
-const DEADLINE_SLACK_MS = 5 * 60_000;
 /** How long past its window a batch-routed job waits before it looks again by itself. */
 const WAIT_GRACE_MS = 3_600_000;
 
