@@ -179,7 +179,7 @@ export class SimEngine {
     let promptRaw = MESSAGE_OVERHEAD + (request.system === '' ? 0 : MESSAGE_OVERHEAD + systemRaw);
     const messageTokens = request.messages.map((message) => count(message.text));
     for (const tokens of messageTokens) promptRaw += MESSAGE_OVERHEAD + tokens;
-    if (request.schema) promptRaw += count(JSON.stringify(request.schema));
+    if (request.schema && !request.schemaFromPrompt) promptRaw += count(JSON.stringify(request.schema));
     const inputTokens = scale(promptRaw);
 
     if (knobs.contextWindow !== null && inputTokens > knobs.contextWindow) {

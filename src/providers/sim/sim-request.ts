@@ -11,6 +11,11 @@ export interface SimRequest {
   maxOutputTokens: number | undefined;
   /** The JSON schema of a structured request, as sent in the vendor's mechanism. */
   schema?: JsonSchema;
+  /**
+   * True when the schema was read from the prompt (JSON mode): its text is already counted in
+   * the prompt's tokens.
+   */
+  schemaFromPrompt?: boolean;
   /** Anthropic: the forced tool's name, whose input carries the object. */
   toolName?: string;
   stream: boolean;
@@ -18,3 +23,23 @@ export interface SimRequest {
 
 /** A request the simulator cannot read; answered with the vendor's 400. */
 export class SimRequestError extends Error {}
+
+/**
+ * The JSON Schema a JSON-mode prompt describes — the JSON object after the last "JSON Schema:" in
+ * the text, the way frugal's prompt-carried schema reads — as a model would follow it; a plain
+ * `{result: string}` object when the prompt describes none.
+ */
+export function readSchemaFromPrompt(text: string): JsonSchema {
+  const at = text.lastIndexOf('JSON Schema:');
+  if (at >= 0) {
+    const rest = text.slice(at + 'JSON Schema:'.length).trim();
+    const end = rest.lastIndexOf('}');
+    try {
+      const value: unknown = JSON.parse(rest.slice(0, end + 1));
+      if (value && typeof value === 'object' && !Array.isArray(value)) return value as JsonSchema;
+    } catch {
+      // Not a schema: answer a plain object, as a model in JSON mode would.
+    }
+  }
+  return { type: 'object', properties: { result: { type: 'string' } } };
+}

@@ -1,6 +1,6 @@
 import type { JsonSchema } from '../../types.js';
 import { createId } from '../create-id.js';
-import { SimRequestError, type SimRequest } from '../sim-request.js';
+import { readSchemaFromPrompt, SimRequestError, type SimRequest } from '../sim-request.js';
 import { type SimAnswer, type SimError, type SimProtocol, type SimReply } from './sim-protocol.js';
 
 const GOOGLE_HEADERS = { 'content-type': 'application/json; charset=UTF-8' } as const;
@@ -43,13 +43,15 @@ function parse(body: unknown, urlModel: string | undefined): SimRequest {
     }
     if (!sent || typeof sent !== 'object') throw new SimRequestError('* GenerateContentRequest.generation_config.response_schema: invalid schema');
     schema = sent as JsonSchema;
-  } else if (config.responseMimeType === 'application/json') {
-    schema = { type: 'object', properties: { result: { type: 'string' } } };
   }
+  const system = readParts(record.systemInstruction);
+  const schemaFromPrompt = schema === undefined && config.responseMimeType === 'application/json';
+  if (schemaFromPrompt) schema = readSchemaFromPrompt([system, ...messages.map((message) => message.text)].join('\n'));
   return {
     model: urlModel.replace(/^models\//, ''),
-    system: readParts(record.systemInstruction),
+    system,
     messages,
+    ...(schemaFromPrompt ? { schemaFromPrompt } : {}),
     maxOutputTokens: typeof maxTokens === 'number' ? maxTokens : undefined,
     ...(schema ? { schema } : {}),
     stream: false,

@@ -1,6 +1,6 @@
 import type { JsonSchema } from '../../types.js';
 import { createId } from '../create-id.js';
-import { SimRequestError, type SimRequest } from '../sim-request.js';
+import { readSchemaFromPrompt, SimRequestError, type SimRequest } from '../sim-request.js';
 import { JSON_HEADERS, maskKey, readBearer, readTextContent, type SimAnswer, type SimError, type SimLimits, type SimProtocol, type SimReply } from './sim-protocol.js';
 
 type Flavour = 'openai' | 'groq';
@@ -48,13 +48,18 @@ function parse(body: unknown): SimRequest {
     throw new SimRequestError(`Invalid 'max_completion_tokens': expected an integer greater than 0, got ${JSON.stringify(maxTokens)}.`);
   }
   let schema: JsonSchema | undefined;
+  let schemaFromPrompt = false;
   const format = record.response_format as { type?: unknown; json_schema?: { schema?: unknown } } | undefined;
   if (format?.type === 'json_schema') {
     const sent = format.json_schema?.schema;
     if (!sent || typeof sent !== 'object') throw new SimRequestError("Missing required parameter: 'response_format.json_schema.schema'.");
     schema = sent as JsonSchema;
   } else if (format?.type === 'json_object') {
-    schema = { type: 'object', properties: { result: { type: 'string' } } };
+    // OpenAI and Groq both refuse JSON mode unless the prompt itself asks for JSON.
+    const prompt = [system, ...messages.map((message) => message.text)].join('\n');
+    if (!/json/i.test(prompt)) throw new SimRequestError("'messages' must contain the word 'json' in some form, to use 'response_format' of type 'json_object'.");
+    schema = readSchemaFromPrompt(prompt);
+    schemaFromPrompt = true;
   }
   return {
     model: record.model,
@@ -62,6 +67,7 @@ function parse(body: unknown): SimRequest {
     messages,
     maxOutputTokens: typeof maxTokens === 'number' ? maxTokens : undefined,
     ...(schema ? { schema } : {}),
+    ...(schemaFromPrompt ? { schemaFromPrompt } : {}),
     stream: record.stream === true,
   };
 }
