@@ -63,17 +63,13 @@ export function allowanceEffort(reasoning: Reasoning): Effort {
 
 /**
  * The thinking tokens a call may spend on top of its answer cap: none with thinking off, Gemini's
- * positive budget exactly, otherwise the allowance (learned, or the default per effort).
+ * positive budget exactly, otherwise `allowance` (the allowance in force for the effort).
  */
-export function thinkingTokensAllowed(reasoning: Reasoning | undefined, learned: number | undefined): number {
+export function thinkingTokensAllowed(reasoning: Reasoning | undefined, allowance: number): number {
   if (reasoning === undefined) return 0;
-  if (isAnthropicReasoning(reasoning)) {
-    if (reasoning.thinking === 'disabled') return 0;
-    return Math.max(learned ?? 0, DEFAULT_THINKING_ALLOWANCE[reasoning.effort]);
-  }
+  if (isAnthropicReasoning(reasoning)) return reasoning.thinking === 'disabled' ? 0 : allowance;
   if (reasoning.thinkingBudget === 0) return 0;
-  if (reasoning.thinkingBudget > 0) return reasoning.thinkingBudget;
-  return Math.max(learned ?? 0, DEFAULT_THINKING_ALLOWANCE[DYNAMIC_BUDGET_EFFORT]);
+  return reasoning.thinkingBudget > 0 ? reasoning.thinkingBudget : allowance;
 }
 
 /**
