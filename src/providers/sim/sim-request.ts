@@ -16,9 +16,29 @@ export interface SimRequest {
    * the prompt's tokens.
    */
   schemaFromPrompt?: boolean;
+  /** How the model thinks before answering; absent when it does not think. */
+  thinking?: SimThinking;
   /** Anthropic: the forced tool's name, whose input carries the object. */
   toolName?: string;
   stream: boolean;
+}
+
+/**
+ * A thinking model's thinking on one request, in provider tokens: `multiplier` × the answer's
+ * tokens but at least `floor`, at most `cap` (Gemini's positive thinkingBudget). Thinking is
+ * billed as output and counts against the output limit: when it reaches the limit the answer is
+ * cut (or never starts) and the stop is `max_tokens`.
+ */
+export interface SimThinking {
+  multiplier: number;
+  floor: number;
+  cap?: number;
+}
+
+/** Thinking tokens of an answer of `answerTokens` provider tokens. */
+export function thinkingTokensFor(thinking: SimThinking, answerTokens: number): number {
+  const wanted = Math.max(thinking.floor, Math.ceil(thinking.multiplier * answerTokens));
+  return thinking.cap === undefined ? wanted : Math.min(wanted, thinking.cap);
 }
 
 /** A request the simulator cannot read; answered with the vendor's 400. */
