@@ -50,6 +50,14 @@ export class SimRequestError extends Error {}
  * `{result: string}` object when the prompt describes none.
  */
 export function readSchemaFromPrompt(text: string): JsonSchema {
+  return findSchemaInPrompt(text) ?? { type: 'object', properties: { result: { type: 'string' } } };
+}
+
+/**
+ * The JSON Schema a prompt asks the answer to follow (after its last "JSON Schema:"), or
+ * undefined: a model asked for JSON in the prompt alone answers JSON, as frugal's `none` mode expects.
+ */
+export function findSchemaInPrompt(text: string): JsonSchema | undefined {
   const at = text.lastIndexOf('JSON Schema:');
   if (at >= 0) {
     const rest = text.slice(at + 'JSON Schema:'.length).trim();
@@ -58,8 +66,8 @@ export function readSchemaFromPrompt(text: string): JsonSchema {
       const value: unknown = JSON.parse(rest.slice(0, end + 1));
       if (value && typeof value === 'object' && !Array.isArray(value)) return value as JsonSchema;
     } catch {
-      // Not a schema: answer a plain object, as a model in JSON mode would.
+      // Not a schema.
     }
   }
-  return { type: 'object', properties: { result: { type: 'string' } } };
+  return undefined;
 }

@@ -1,6 +1,6 @@
 import type { JsonSchema } from '../../types.js';
 import { createId } from '../create-id.js';
-import { SimRequestError, type SimRequest, type SimThinking } from '../sim-request.js';
+import { findSchemaInPrompt, SimRequestError, type SimRequest, type SimThinking } from '../sim-request.js';
 import { JSON_HEADERS, readBearer, readTextContent, type SimAnswer, type SimError, type SimLimits, type SimProtocol, type SimReply } from './sim-protocol.js';
 
 function limitHeaders(limits: SimLimits, now: number): Record<string, string> {
@@ -108,6 +108,7 @@ function parse(body: unknown): SimRequest {
     const format = (record.output_config as { format?: { type?: unknown; schema?: unknown } } | undefined)?.format;
     if (format?.type === 'json_schema' && format.schema && typeof format.schema === 'object') schema = format.schema as JsonSchema;
   }
+  const schemaFromPrompt = schema === undefined && (schema = findSchemaInPrompt(system)) !== undefined;
   return {
     model: record.model,
     system,
@@ -115,6 +116,7 @@ function parse(body: unknown): SimRequest {
     maxOutputTokens: record.max_tokens,
     ...(schema ? { schema } : {}),
     ...(toolName ? { toolName } : {}),
+    ...(schemaFromPrompt ? { schemaFromPrompt } : {}),
     ...(thinking ? { thinking } : {}),
     stream: record.stream === true,
   };

@@ -1,6 +1,6 @@
 import type { JsonSchema } from '../../types.js';
 import { createId } from '../create-id.js';
-import { readSchemaFromPrompt, SimRequestError, type SimRequest, type SimThinking } from '../sim-request.js';
+import { findSchemaInPrompt, readSchemaFromPrompt, SimRequestError, type SimRequest, type SimThinking } from '../sim-request.js';
 
 /** Gemini 2.5 Flash thinks unless thinkingBudget is 0: dynamically 8× the answer and at least 200 tokens, at most a positive budget. */
 const FLASH_THINKING: SimThinking = { multiplier: 8, floor: 200 };
@@ -61,8 +61,14 @@ function parse(body: unknown, urlModel: string | undefined): SimRequest {
     schema = sent as JsonSchema;
   }
   const system = readParts(record.systemInstruction);
-  const schemaFromPrompt = schema === undefined && config.responseMimeType === 'application/json';
-  if (schemaFromPrompt) schema = readSchemaFromPrompt([system, ...messages.map((message) => message.text)].join('\n'));
+  let schemaFromPrompt = false;
+  if (schema === undefined && config.responseMimeType === 'application/json') {
+    schema = readSchemaFromPrompt([system, ...messages.map((message) => message.text)].join('\n'));
+    schemaFromPrompt = true;
+  } else if (schema === undefined) {
+    schema = findSchemaInPrompt(system);
+    schemaFromPrompt = schema !== undefined;
+  }
   return {
     model,
     system,

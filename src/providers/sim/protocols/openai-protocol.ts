@@ -1,6 +1,6 @@
 import type { JsonSchema } from '../../types.js';
 import { createId } from '../create-id.js';
-import { readSchemaFromPrompt, SimRequestError, type SimRequest } from '../sim-request.js';
+import { findSchemaInPrompt, readSchemaFromPrompt, SimRequestError, type SimRequest } from '../sim-request.js';
 import { JSON_HEADERS, maskKey, readBearer, readTextContent, type SimAnswer, type SimError, type SimLimits, type SimProtocol, type SimReply } from './sim-protocol.js';
 
 type Flavour = 'openai' | 'groq';
@@ -80,6 +80,9 @@ function parse(body: unknown, flavour: Flavour): SimRequest {
     if (!/json/i.test(prompt)) throw new SimRequestError("'messages' must contain the word 'json' in some form, to use 'response_format' of type 'json_object'.");
     schema = readSchemaFromPrompt(prompt);
     schemaFromPrompt = true;
+  } else if (format === undefined || format === null || format.type === 'text') {
+    schema = findSchemaInPrompt(system);
+    schemaFromPrompt = schema !== undefined;
   }
   return {
     model: record.model,
