@@ -132,7 +132,7 @@ export const catalogModelSchema = z
     rateLimits: z.strictObject({ rpm: positiveInt.optional(), tpm: positiveInt.optional(), windowSeconds: positiveNumber.optional() }),
     ratings: z.strictObject({ summarize: rating, extract: rating, classify: rating, report: rating }),
     structuredOutput: z.enum(STRUCTURED_OUTPUT_MODES),
-    reasoning: z.strictObject({ summarize: reasoningEntry, extract: reasoningEntry, classify: reasoningEntry, report: reasoningEntry }).optional(),
+    reasoning: z.partialRecord(z.enum(KINDS), reasoningEntry).optional(),
     thinkingAllowance: allowance.optional(),
     typicalLatencyMs: z.number().int().min(0),
     source: z.string().min(1),
@@ -154,6 +154,14 @@ export const catalogModelSchema = z
       for (const kind of KINDS) {
         const entry = model.reasoning[kind];
         const path = ['reasoning', kind];
+        if (model.provider !== 'anthropic' && model.provider !== 'google') {
+          ctx.addIssue({ code: 'custom', path: ['reasoning'], message: `is not supported for ${model.provider} models: only Anthropic and Google models take a reasoning control` });
+          break;
+        }
+        if (entry === undefined) {
+          ctx.addIssue({ code: 'custom', path, message: 'is required once a model has a reasoning setting: give every kind (summarize, extract, classify, report)' });
+          continue;
+        }
         if (model.provider === 'anthropic') {
           if (entry.thinkingBudget !== undefined) ctx.addIssue({ code: 'custom', path: [...path, 'thinkingBudget'], message: 'applies to Google models only: give Anthropic models effort and thinking' });
           if (entry.effort === undefined) ctx.addIssue({ code: 'custom', path: [...path, 'effort'], message: `is required for an Anthropic model: one of ${EFFORTS.join(', ')}` });
@@ -161,12 +169,9 @@ export const catalogModelSchema = z
           if (entry.thinking === 'disabled' && (entry.effort === 'xhigh' || entry.effort === 'max')) {
             ctx.addIssue({ code: 'custom', path: [...path, 'thinking'], message: `cannot be disabled at effort ${entry.effort} (Anthropic answers 400): use effort low, medium or high, or thinking adaptive` });
           }
-        } else if (model.provider === 'google') {
+        } else {
           if (entry.effort !== undefined || entry.thinking !== undefined) ctx.addIssue({ code: 'custom', path, message: 'takes thinkingBudget only for a Google model (effort and thinking are Anthropic controls)' });
           if (entry.thinkingBudget === undefined) ctx.addIssue({ code: 'custom', path: [...path, 'thinkingBudget'], message: 'is required for a Google model: 0 (off), -1 (dynamic) or a positive cap' });
-        } else {
-          ctx.addIssue({ code: 'custom', path: ['reasoning'], message: `is not supported for ${model.provider} models: only Anthropic and Google models take a reasoning control` });
-          break;
         }
       }
     }
