@@ -89,3 +89,28 @@ for (const modelId of MODEL_IDS) {
 it('covers every kind in the reasoning defaults of each thinking model', () => {
   for (const model of DEFAULT_MODELS.filter((m) => m.reasoning)) expect(Object.keys(model.reasoning!).sort()).toEqual([...KINDS].sort());
 });
+
+describe('a thinking allowance too small for the effort', () => {
+  const pipeline = usePipeline(env, {
+    catalog: {
+      models: {
+        ...Object.fromEntries(MODEL_IDS.map((id) => [id, { ratings: { summarize: id === 'claude-haiku' ? 'basic' : 'none' } }])),
+        'claude-haiku': { ratings: { summarize: 'basic' }, reasoning: { summarize: { effort: 'medium' } }, thinkingAllowance: { medium: 16 } },
+      },
+    },
+  });
+
+  it('is raised after a call that stops at its limit having thought, so the next call gets room', async () => {
+    const spec = parseJobSpec({ kind: 'summarize', tier: 'basic', payload: { text: TICKET, maxWords: 20 } });
+    await pipeline.producer.producer.enqueue([spec]);
+    await pipeline.worker!.untilEmpty();
+    const { rows } = await env.pool.query<{ allowance_tokens: number }>(
+      "select allowance_tokens from pricing_thinking_allowance where model = 'claude-haiku' and effort = 'medium'",
+    );
+    const haikuStats = pipeline.sim.stats().models['claude-haiku-5-5'];
+    expect(haikuStats?.thinkingTokens).toBeGreaterThan(0);
+    // The first call's limit was 40 answer + 16 thinking tokens, all spent thinking (Haiku thinks
+    // at least 200 at medium): the allowance becomes twice what it thought, 112 at least.
+    expect(rows[0]?.allowance_tokens).toBeGreaterThanOrEqual(112);
+  });
+});
