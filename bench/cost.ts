@@ -2,6 +2,7 @@ import { pathToFileURL } from 'node:url';
 import { openDb } from '../src/db/client.js';
 import { DEFAULT_MODELS } from '../src/pricing/default-catalog.js';
 import { KINDS } from '../src/pricing/types.js';
+import type { SimStats } from '../src/providers/sim/sim-stats.js';
 import type { BenchFn, BenchSection } from './section.js';
 import { createBenchEnv } from './support/bench-env.js';
 import { enqueue, usd } from './support/batches.js';
@@ -19,6 +20,8 @@ interface Priced {
   completed: number;
   failed: number;
   byModel: string;
+  /** Thinking tokens per provider model, as the simulator counted them (a part of the output). */
+  reasoning: Array<{ model: string; thinkingTokens: number; outputTokens: number }>;
 }
 
 const NO_RATINGS = Object.fromEntries(KINDS.map((kind) => [kind, 'none']));
@@ -51,12 +54,21 @@ export const benchCost: BenchFn = async (): Promise<BenchSection> => {
   for (const run of ['routed', 'allPremium', 'allGpt4oMini'] as const) priced[run] = await price(run);
   const { routed, allPremium, allGpt4oMini } = priced;
   const saving = (other: Priced): string => `routed costs ${((routed.costMicros / other.costMicros) * 100).toFixed(0)} % of this`;
+  const reasoningRows = (['routed', 'allPremium'] as const).flatMap((run) =>
+    priced[run].reasoning.map((r) => ({
+      name: `reasoning tokens, ${run === 'routed' ? 'routed' : 'all on Claude Haiku'}: ${r.model}`,
+      value: r.thinkingTokens,
+      unit: 'tokens',
+      note: `of ${r.outputTokens} output tokens (${r.outputTokens === 0 ? 0 : ((r.thinkingTokens / r.outputTokens) * 100).toFixed(1)} %)`,
+    })),
+  );
   return {
     title: 'Cost of the reference mixed workload (180 jobs: summarize, extract, classify over four tiers)',
     rows: [
       { name: 'routed by frugal', value: dollars(routed.costMicros), unit: 'USD', note: `${routed.calls} calls, ${routed.completed} completed, ${routed.failed} failed; ${routed.byModel}` },
       { name: 'all on the premium model (Claude Haiku)', value: dollars(allPremium.costMicros), unit: 'USD', note: `${allPremium.calls} calls, ${allPremium.completed} completed; ${saving(allPremium)}` },
       { name: 'all on GPT-4o mini', value: dollars(allGpt4oMini.costMicros), unit: 'USD', note: `${allGpt4oMini.calls} calls, ${allGpt4oMini.completed} completed; ${saving(allGpt4oMini)}` },
+      ...reasoningRows,
     ],
     results: {
       'cost.routedMicros': routed.costMicros,
@@ -66,6 +78,8 @@ export const benchCost: BenchFn = async (): Promise<BenchSection> => {
       'cost.routedShareOfAllGpt4oMini': Math.round((routed.costMicros / allGpt4oMini.costMicros) * 1000) / 1000,
       'cost.routedCalls': routed.calls,
       'cost.routedFailedJobs': routed.failed,
+      ...Object.fromEntries(routed.reasoning.map((r) => [`cost.routedReasoningTokens.${r.model}`, r.thinkingTokens])),
+      ...Object.fromEntries(allPremium.reasoning.map((r) => [`cost.allPremiumReasoningTokens.${r.model}`, r.thinkingTokens])),
     },
   };
 };
@@ -85,7 +99,12 @@ async function price(run: Run): Promise<Priced> {
         `select sum(cost_micros) as cost, count(*) as calls from ledger where status in ('settled', 'closed_as_spent')`,
       );
       const models = await db.pool.query<{ model: string; n: string }>('select model, count(*) as n from results group by model order by count(*) desc, model');
+      const stats = (await (await fetch(`${sim.url}/_sim/stats`)).json()) as SimStats;
+      const reasoning = Object.entries(stats.models)
+        .map(([model, counters]) => ({ model, thinkingTokens: counters.thinkingTokens, outputTokens: counters.outputTokens }))
+        .sort((a, b) => a.model.localeCompare(b.model));
       return {
+        reasoning,
         costMicros: Number(ledger.rows[0]?.cost ?? 0),
         calls: Number(ledger.rows[0]?.calls ?? 0),
         completed,

@@ -10,7 +10,8 @@ import type { SummarizePayload } from '../jobs/summarize.js';
 import type { CatalogModel } from '../pricing/catalog-model.js';
 import { costMicros } from '../pricing/cost-micros.js';
 import { estimate, expectedCostFloor, outputCap, type Estimate } from '../pricing/estimate.js';
-import { raiseSafeBound } from '../pricing/record-observation.js';
+import { allowanceEffort, raisedThinkingAllowance } from '../pricing/reasoning.js';
+import { raiseSafeBound, raiseThinkingAllowance } from '../pricing/record-observation.js';
 import { countTokens } from '../pricing/tokenizer.js';
 import type { Rating } from '../pricing/types.js';
 import {
@@ -155,7 +156,8 @@ export class JobPipeline {
           system: prompt.system,
           messages: prompt.messages,
           maxOutputTokens: est.maxOutputTokens,
-          ...(prompt.output ? { output: prompt.output } : {}),
+          ...(prompt.output ? { output: prompt.output, structuredOutput: model.structuredOutput } : {}),
+          ...(est.reasoning ? { reasoning: est.reasoning } : {}),
           ...(rt.options.callTimeoutMs === undefined ? {} : { timeoutMs: rt.options.callTimeoutMs }),
         });
       } catch (error) {
@@ -177,6 +179,11 @@ export class JobPipeline {
         if (settled.overrun && !settled.duplicate && est.rawInputTokens > 0) {
           await raiseSafeBound(rt.db, model.id, response.usage.inputTokens / est.rawInputTokens);
         }
+      }
+      // Cut at the limit after thinking: the allowance was too small for this (model, effort).
+      const thought = response.usage.reasoningTokens ?? 0;
+      if (response.finishReason === 'length' && thought > 0 && est.reasoning && est.thinkingAllowanceTokens > 0) {
+        await raiseThinkingAllowance(rt.db, model.id, allowanceEffort(est.reasoning), raisedThinkingAllowance(est.thinkingAllowanceTokens, thought));
       }
       if (!response.usageEstimated) {
         rt.observations.record({ modelId: model.id, estimatedTokens: est.rawInputTokens, reportedTokens: response.usage.inputTokens });

@@ -7,7 +7,7 @@ import type { SimTokenizer, TokenizerFor } from './default-tokenizer-for.js';
 import { generateObject } from './generate-object.js';
 import type { SimAnswer, SimError, SimLimits, SimProtocol, SimReply, SimUsage } from './protocols/sim-protocol.js';
 import { applySimConfigPatch, defaultSimConfig, parseSimConfigPatch, resolveKnobs, type SimConfig, type SimModelKnobs } from './sim-config.js';
-import { SimRequestError, type SimRequest } from './sim-request.js';
+import { SimRequestError, thinkingTokensFor, type SimRequest } from './sim-request.js';
 import { SimStatsRecorder, type SimStats } from './sim-stats.js';
 import { summarizeText } from './summarize-text.js';
 
@@ -179,15 +179,27 @@ export class SimEngine {
     let promptRaw = MESSAGE_OVERHEAD + (request.system === '' ? 0 : MESSAGE_OVERHEAD + systemRaw);
     const messageTokens = request.messages.map((message) => count(message.text));
     for (const tokens of messageTokens) promptRaw += MESSAGE_OVERHEAD + tokens;
-    if (request.schema) promptRaw += count(JSON.stringify(request.schema));
+    if (request.schema && !request.schemaFromPrompt) promptRaw += count(JSON.stringify(request.schema));
     const inputTokens = scale(promptRaw);
 
     if (knobs.contextWindow !== null && inputTokens > knobs.contextWindow) {
       return fail({ kind: 'context', inputTokens, contextWindow: knobs.contextWindow, model });
     }
 
-    const reply = this.reply(request, state, messageTokens, malformedDraw < knobs.malformedJsonRate);
-    const outputTokens = scale(reply.tokens);
+    const malformed = malformedDraw < knobs.malformedJsonRate;
+    const maxTokens = request.maxOutputTokens ?? knobs.defaultMaxOutputTokens;
+    let reply = this.reply(request, state, messageTokens, malformed, maxTokens);
+    let thinkingTokens = 0;
+    if (request.thinking) {
+      // The model thinks about the answer it means to give, then answers in what the limit leaves.
+      thinkingTokens = Math.min(maxTokens, thinkingTokensFor(request.thinking, scale(reply.tokens)));
+      const left = maxTokens - thinkingTokens;
+      if (left < scale(reply.tokens)) {
+        reply = left > 0 ? this.reply(request, state, messageTokens, malformed, left) : { text: '', finish: 'length', tokens: 0 };
+        reply.finish = 'length';
+      }
+    }
+    const outputTokens = scale(reply.tokens) + thinkingTokens;
     if (knobs.tokensPerWindow !== null && state.tokens + inputTokens + outputTokens > knobs.tokensPerWindow) {
       return fail({ kind: 'rate-limited', limit: 'tokens', retryAfterMs: resetMs, limits: limits(inputTokens + outputTokens), model, windowMs });
     }
@@ -203,7 +215,7 @@ export class SimEngine {
     if (errorDraw < rates['500'] + rates['503'] + rates['529']) return fail({ kind: 'overloaded' }, delayMs);
 
     state.tokens += inputTokens + outputTokens;
-    const usage: SimUsage = { inputTokens, cachedInputTokens: 0, cacheWriteTokens: 0, outputTokens };
+    const usage: SimUsage = { inputTokens, cachedInputTokens: 0, cacheWriteTokens: 0, outputTokens, thinkingTokens };
     if (knobs.promptCache) {
       const systemTokens = scale(systemRaw);
       if (systemTokens >= MIN_CACHEABLE) {
@@ -219,14 +231,18 @@ export class SimEngine {
     }
     const withUsage = usageDraw >= knobs.missingUsageRate;
     const answer = protocol.formatReply(request, { ...reply, usage: withUsage ? usage : undefined, limits: limits(0) });
-    this.recorder.answered(protocol.provider, model, answer.status, { inputTokens, cachedInputTokens: usage.cachedInputTokens, outputTokens });
+    this.recorder.answered(protocol.provider, model, answer.status, {
+      inputTokens,
+      cachedInputTokens: usage.cachedInputTokens,
+      outputTokens,
+      ...(thinkingTokens > 0 ? { reasoningTokens: thinkingTokens } : {}),
+    });
     return { type: 'answer', answer, delayMs };
   }
 
   /** The answer's content: an extractive summary, or an object following the request's schema. */
-  private reply(request: SimRequest, state: ModelState, messageTokens: number[], malformed: boolean): Pick<SimReply, 'text' | 'object' | 'finish'> & { tokens: number } {
-    const { tokenizer, knobs, count } = state;
-    const maxTokens = request.maxOutputTokens ?? knobs.defaultMaxOutputTokens;
+  private reply(request: SimRequest, state: ModelState, messageTokens: number[], malformed: boolean, maxTokens: number): Pick<SimReply, 'text' | 'object' | 'finish'> & { tokens: number } {
+    const { tokenizer, count } = state;
     const budget = Math.floor(maxTokens / tokenizer.ratio);
     const truncate = (text: string, tokens: number): string => decodeTokens(encodeTokens(text, tokenizer.encoding).slice(0, Math.max(0, tokens)), tokenizer.encoding);
     let index = request.messages.length - 1;

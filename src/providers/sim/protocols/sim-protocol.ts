@@ -8,7 +8,10 @@ export interface SimUsage {
   cachedInputTokens: number;
   /** Part of the input written to the prompt cache by this request (reported by Anthropic only). */
   cacheWriteTokens: number;
+  /** All output tokens, thinking included. */
   outputTokens: number;
+  /** The part of `outputTokens` spent thinking. */
+  thinkingTokens: number;
 }
 
 /** One rate limit's state, for the vendor's rate-limit headers. */

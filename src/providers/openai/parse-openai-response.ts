@@ -1,0 +1,19 @@
+import type OpenAI from 'openai';
+import { parseJsonObject } from '../parse-json-object.js';
+import type { ChatRequest, ParsedResponse } from '../types.js';
+import { convertOpenAIUsage } from './convert-openai-usage.js';
+import { mapOpenAIFinishReason } from './map-openai-finish-reason.js';
+
+/** frugal's reading of a chat completion (pure; the batch API's results reuse it). */
+export function parseOpenAIResponse(request: Pick<ChatRequest, 'model' | 'output'>, completion: OpenAI.Chat.Completions.ChatCompletion): ParsedResponse {
+  const choice = completion.choices?.[0];
+  const message = choice?.message;
+  const text = message?.content ?? '';
+  return {
+    text,
+    ...(request.output ? { object: parseJsonObject(text) } : {}),
+    usage: convertOpenAIUsage(completion.usage),
+    finishReason: message?.refusal ? 'content-filter' : mapOpenAIFinishReason(choice?.finish_reason),
+    modelId: completion.model ?? request.model,
+  };
+}
