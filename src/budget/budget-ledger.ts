@@ -7,6 +7,7 @@ import type { Usage } from '../pricing/types.js';
 import { applyBudgetBatch, type BatchItem, type BatchResult, type ClosedCall, type ItemOutcome, type ItemValue, type NormalizedReserve } from './apply-budget-batch.js';
 import { GroupCommitter, type GroupCommitOptions } from '../db/group-committer.js';
 import type { CloseStaleResult, RecordedAlert, ReleaseResult, ReserveRequest, ReserveResult, SettleInput, SettleResult } from './types.js';
+import { syncResultCosts } from './sync-result-costs.js';
 import { UnpricedCallError } from './unpriced-call-error.js';
 
 export interface BudgetLedgerOptions {
@@ -86,7 +87,8 @@ export class BudgetLedger {
    * Closes reservations older than `olderThanMs` that were never settled (their worker died): each
    * is counted as spent at its reserved amount, status `closed_as_spent`, flagged `closed_stale`,
    * because the call may have happened. Never dropped. Safe to run from several processes.
-   * `olderThanMs` must exceed the longest a call can take (provider timeout and retries).
+   * `olderThanMs` must exceed the longest a call can take (provider timeout and retries). The
+   * results of the jobs concerned are brought back to their ledger sums.
    */
   async closeStale(olderThanMs: number, options: { limit?: number } = {}): Promise<CloseStaleResult> {
     if (!Number.isFinite(olderThanMs) || olderThanMs < 0) throw new InputError(`olderThanMs ${olderThanMs} is not a non-negative number`, 'give the age in milliseconds');
@@ -108,7 +110,12 @@ export class BudgetLedger {
       result.closedMicros += closed.closedMicros;
       result.callIds.push(closed.callId);
     }
-    if (result.closed > 0) this.logger.warn({ closed: result.closed, closedMicros: result.closedMicros }, 'closed stale reservations as spent');
+    if (result.closed > 0) {
+      this.logger.warn({ closed: result.closed, closedMicros: result.closedMicros }, 'closed stale reservations as spent');
+      // A job may have completed on another worker meanwhile: its result now counts these calls too.
+      const { rows: jobs } = await this.pool.query<{ job_id: string }>('select distinct job_id from ledger where call_id = any($1::uuid[])', [result.callIds]);
+      await syncResultCosts(this.pool, jobs.map((j) => j.job_id));
+    }
     return result;
   }
 

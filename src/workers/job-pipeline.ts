@@ -219,9 +219,9 @@ export class JobPipeline {
       const used = response.usage.inputTokens + response.usage.outputTokens;
       void rt.limiter.refundTokens(model.id, est.maxInputTokens + est.maxOutputTokens - used, admission);
 
-      // A refusal is the vendor's safety classifier, not the model's quality: charged as answered,
-      // and the next cheapest qualified model is tried, whatever its rating.
-      if (response.finishReason === 'refusal') {
+      // A refusal (or an answer the vendor's filter blocked) is the vendor's safety classifier, not
+      // the model's quality: charged as answered, and the next cheapest qualified model is tried.
+      if (response.finishReason === 'refusal' || response.finishReason === 'content-filter') {
         state.skip.set(model.id, REFUSED_REASON);
         state.refused.add(model.id);
         rt.log.info({ jobId, model: model.id }, 'the vendor refused to answer; trying the next cheapest qualified model');

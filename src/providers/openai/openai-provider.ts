@@ -84,7 +84,8 @@ export class OpenAIProvider implements Provider {
       ...(request.output ? { object: parseJsonObject(text) } : {}),
       usage: usage ?? this.estimateUsage(request, text),
       usageEstimated: usage === undefined,
-      finishReason: message?.refusal ? 'content-filter' : mapOpenAIFinishReason(choice?.finish_reason),
+      // https://platform.openai.com/docs/guides/structured-outputs#refusals: `content` null, `refusal` set.
+      finishReason: message?.refusal ? 'refusal' : mapOpenAIFinishReason(choice?.finish_reason),
       modelId: completion.model ?? request.model,
       latencyMs,
     };

@@ -74,9 +74,12 @@ export const anthropicProtocol: SimProtocol = {
 
   formatReply(request: SimRequest, reply: SimReply): SimAnswer {
     const toolUse = request.toolName !== undefined && reply.object !== undefined;
+    const refused = reply.finish === 'refusal';
     const content = toolUse
       ? [{ type: 'tool_use', id: id('toolu'), name: request.toolName, input: reply.object, caller: { type: 'direct' } }]
-      : [{ type: 'text', text: reply.text, citations: null }];
+      : refused && reply.text === ''
+        ? []
+        : [{ type: 'text', text: reply.text, citations: null }];
     const usage = reply.usage;
     const body: Record<string, unknown> = {
       id: id('msg'),
@@ -84,9 +87,10 @@ export const anthropicProtocol: SimProtocol = {
       role: 'assistant',
       model: request.model,
       content,
-      stop_reason: reply.finish === 'length' ? 'max_tokens' : toolUse ? 'tool_use' : 'end_turn',
+      stop_reason: refused ? 'refusal' : reply.finish === 'length' ? 'max_tokens' : toolUse ? 'tool_use' : 'end_turn',
       stop_sequence: null,
-      stop_details: null,
+      // https://platform.claude.com/docs/en/test-and-evaluate/strengthen-guardrails/handle-streaming-refusals
+      stop_details: refused ? { type: 'refusal', category: 'cyber', explanation: 'This request was declined because it could enable cyber harm.' } : null,
       container: null,
       diagnostics: null,
     };
