@@ -207,9 +207,13 @@ function checkCount(value: number, field: string): number {
 
 function checkUsage(usage: Usage): Usage {
   if (typeof usage !== 'object' || usage === null) throw new InputError('settlement usage is missing', 'give { inputTokens, cachedInputTokens, outputTokens }');
-  return {
+  const outputTokens = checkCount(usage.outputTokens, 'usage.outputTokens');
+  const checked: Usage = {
     inputTokens: checkCount(usage.inputTokens, 'usage.inputTokens'),
     cachedInputTokens: checkCount(usage.cachedInputTokens ?? 0, 'usage.cachedInputTokens'),
-    outputTokens: checkCount(usage.outputTokens, 'usage.outputTokens'),
+    outputTokens,
   };
+  // Reasoning is a part of the output, never more: a vendor reporting more would not change the bill.
+  if (usage.reasoningTokens !== undefined) checked.reasoningTokens = Math.min(checkCount(usage.reasoningTokens, 'usage.reasoningTokens'), outputTokens);
+  return checked;
 }
