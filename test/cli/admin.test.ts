@@ -26,8 +26,10 @@ import { UnknownJobError } from '../../src/queue/unknown-job-error.js';
 import { FrugalWorker } from '../../src/workers/frugal-worker.js';
 import { ProviderHealth } from '../../src/workers/provider-health.js';
 import { useTestEnv, waitFor } from '../support/env.js';
+import { useResultsLedgerCheck } from '../support/queries.js';
 
 const env = useTestEnv();
+useResultsLedgerCheck(env);
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 let sim: RunningSimulator;
 let config: Config;

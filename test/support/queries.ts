@@ -1,4 +1,4 @@
-import { expect } from 'vitest';
+import { afterEach, expect } from 'vitest';
 import { auditResultCosts } from '../../src/budget/sync-result-costs.js';
 import type pg from 'pg';
 
@@ -43,4 +43,14 @@ export async function expectResultsEqualLedger(pool: pg.Pool, options: { allowOp
   expect(audit.mismatches, 'results whose cost or calls differ from their ledger rows').toEqual([]);
   if (!options.allowOpen) expect(audit.skippedOpen, 'results of jobs with a call still reserved').toBe(0);
   return audit.checked;
+}
+
+/**
+ * After each test of the file, the results = ledger invariant holds (strictly: no result of a job
+ * with a call still reserved). For pipeline and fault tests that complete jobs.
+ */
+export function useResultsLedgerCheck(env: { pool: pg.Pool }): void {
+  afterEach(async () => {
+    await expectResultsEqualLedger(env.pool);
+  });
 }

@@ -4,10 +4,11 @@ import { jobIdFor } from '../../src/queue/job-id.js';
 import { ProviderLimiter } from '../../src/workers/provider-limiter.js';
 import { useTestEnv, waitFor } from '../support/env.js';
 import { usePipeline } from '../support/pipeline.js';
-import { expectResultsEqualLedger, ledgerOf, resultsByJob } from '../support/queries.js';
+import { expectResultsEqualLedger, ledgerOf, resultsByJob, useResultsLedgerCheck } from '../support/queries.js';
 
 const WINDOW_MS = 8_000;
 const env = useTestEnv();
+useResultsLedgerCheck(env);
 // The reproduction: an advanced classify job, gpt-4o-mini (made the cheapest) answers bad
 // JSON, and the next cheapest qualified model, Claude Haiku, is held back by frugal's own limiter.
 const pipeline = usePipeline(env, {

@@ -4,9 +4,10 @@ import { jobIdFor } from '../../src/queue/job-id.js';
 import { REFUSED_REASON } from '../../src/workers/job-pipeline.js';
 import { useTestEnv, waitFor } from '../support/env.js';
 import { usePipeline } from '../support/pipeline.js';
-import { expectResultsEqualLedger, ledgerOf, resultsByJob } from '../support/queries.js';
+import { expectResultsEqualLedger, ledgerOf, resultsByJob, useResultsLedgerCheck } from '../support/queries.js';
 
 const env = useTestEnv();
+useResultsLedgerCheck(env);
 // Claude Haiku is both the cheapest model and the only premium-rated one (as it is in the real
 // catalog for many jobs): the case where "escalate to a higher rating" had nowhere to go.
 const pipeline = usePipeline(env, {
