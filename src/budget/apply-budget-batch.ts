@@ -614,18 +614,20 @@ function decideTransition(
     }
     // A released call held nothing: everything it cost is over its reservation.
     const covered = call.status === 'released' ? 0 : call.reservedMicros;
+    const corrected = call.status !== 'reserved';
     const overrun = item.costMicros > covered;
     move(
       'settled',
       { costMicros: item.costMicros, usage: item.usage, usageEstimated: item.usageEstimated, overrun, stale: false, error: null },
       overrun ? item.costMicros - covered : 0,
     );
-    return settleResult(call, false);
+    return corrected ? { ...settleResult(call, false), corrected: true } : settleResult(call, false);
   }
   if (item.op === 'release') {
     if (call.status !== 'reserved' && call.status !== 'closed_as_spent') return { callId: call.callId, released: false, status: call.status };
+    const corrected = call.status === 'closed_as_spent';
     move('released', { costMicros: 0, usage: null, usageEstimated: false, overrun: false, stale: false, error: `released: ${item.reason}` }, 0);
-    return { callId: call.callId, released: true, status: 'released' };
+    return { callId: call.callId, released: true, status: 'released', ...(corrected ? { corrected: true as const } : {}) };
   }
   if (call.status !== 'reserved') return null;
   const closedMicros = call.reservedMicros;

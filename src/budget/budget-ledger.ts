@@ -75,12 +75,26 @@ export class BudgetLedger {
     const id = normalizeCallId(callId);
     const costMicros = checkMicros(input.costMicros, 'costMicros');
     const usage = checkUsage(input.usage);
-    return (await this.submit({ op: 'settle', callId: id, costMicros, usage, usageEstimated: input.usageEstimated ?? false })) as SettleResult;
+    const result = (await this.submit({ op: 'settle', callId: id, costMicros, usage, usageEstimated: input.usageEstimated ?? false })) as SettleResult;
+    if (result.corrected) await this.syncResultOf(id);
+    return result;
   }
 
   /** Gives a reservation back: only for calls that certainly did not reach the provider. */
   async release(callId: string, reason: string): Promise<ReleaseResult> {
-    return (await this.submit({ op: 'release', callId: normalizeCallId(callId), reason: reason.slice(0, 500) })) as ReleaseResult;
+    const id = normalizeCallId(callId);
+    const result = (await this.submit({ op: 'release', callId: id, reason: reason.slice(0, 500) })) as ReleaseResult;
+    if (result.corrected) await this.syncResultOf(id);
+    return result;
+  }
+
+  /**
+   * A late settlement or release changed what a call counts after its job may have completed:
+   * the job's result follows its ledger rows (see syncResultCosts).
+   */
+  private async syncResultOf(callId: string): Promise<void> {
+    const { rows } = await this.pool.query<{ job_id: string }>('select job_id from ledger where call_id = $1', [callId]);
+    await syncResultCosts(this.pool, rows.map((r) => r.job_id));
   }
 
   /**
