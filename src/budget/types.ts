@@ -150,6 +150,8 @@ export interface SettleResult {
   costMicros: number;
   model: string;
   provider: string;
+  /** The call had been closed as spent or released before: this settlement corrected what it counts. */
+  corrected?: true;
 }
 
 export interface ReleaseResult {
@@ -157,6 +159,8 @@ export interface ReleaseResult {
   /** False when the call was already settled or released: nothing changed. */
   released: boolean;
   status: LedgerStatus;
+  /** The call had been closed as spent: releasing it took back what it counted. */
+  corrected?: true;
 }
 
 export interface CloseStaleResult {

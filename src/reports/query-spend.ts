@@ -34,15 +34,23 @@ export async function querySpend(pool: pg.Pool, query: SpendQuery): Promise<Spen
   const order = query.by === 'day' ? 'key' : 'spent desc, key';
   const values: unknown[] = [query.from, query.to];
   if (query.by === 'day') values.push(query.tz ?? 'UTC');
-  const { rows } = await pool.query<{ key: string; spent: string; calls: number; input_tokens: string; output_tokens: string }>(
+  const { rows } = await pool.query<{ key: string; spent: string; calls: number; input_tokens: string; output_tokens: string; reasoning_tokens: string }>(
     `select ${key} as key, coalesce(sum(l.cost_micros), 0) as spent, count(*)::int as calls,
-       coalesce(sum(l.act_input_tokens), 0) as input_tokens, coalesce(sum(l.act_output_tokens), 0) as output_tokens
+       coalesce(sum(l.act_input_tokens), 0) as input_tokens, coalesce(sum(l.act_output_tokens), 0) as output_tokens,
+       coalesce(sum(l.reasoning_tokens), 0) as reasoning_tokens
      from ledger l ${join}
      where l.status in ${SPENT_STATUSES} and l.started_at >= $1 and l.started_at < $2
      group by 1 order by ${order}`,
     values,
   );
-  return rows.map((r) => ({ key: r.key, spentMicros: Number(r.spent), calls: r.calls, inputTokens: Number(r.input_tokens), outputTokens: Number(r.output_tokens) }));
+  return rows.map((r) => ({
+    key: r.key,
+    spentMicros: Number(r.spent),
+    calls: r.calls,
+    inputTokens: Number(r.input_tokens),
+    outputTokens: Number(r.output_tokens),
+    reasoningTokens: Number(r.reasoning_tokens),
+  }));
 }
 
 /** Total spend and calls in `[from, to)` (each call once, whatever its budgets). */

@@ -105,9 +105,17 @@ export function renderReportMarkdown(input: RenderReportInput): string {
 function spendTable(what: string, rows: readonly SpendRow[]): string[] {
   if (rows.length === 0) return ['Nothing was spent this day.'];
   return table(
-    [what, 'Spent', 'Calls', 'Input tokens', 'Output tokens'],
-    rows.map((r) => [r.key, formatDollars(r.spentMicros), String(r.calls), r.inputTokens.toLocaleString('en-US'), r.outputTokens.toLocaleString('en-US')]),
-    [false, true, true, true, true],
+    [what, 'Spent', 'Calls', 'Input tokens', 'Output tokens', 'of which reasoning'],
+    rows.map((r) => [
+      r.key,
+      formatDollars(r.spentMicros),
+      String(r.calls),
+      r.inputTokens.toLocaleString('en-US'),
+      r.outputTokens.toLocaleString('en-US'),
+      // Figures stored before the column existed have none.
+      (r.reasoningTokens ?? 0).toLocaleString('en-US'),
+    ]),
+    [false, true, true, true, true, true],
   );
 }
 

@@ -1,6 +1,6 @@
 import type { CatalogModel } from '../pricing/catalog-model.js';
 import type { Estimate } from '../pricing/estimate.js';
-import { RATINGS, ratingMeetsTier, type Kind, type ProviderId, type Rating, type Tier } from '../pricing/types.js';
+import { ratingMeetsTier, type Kind, type ProviderId, type Tier } from '../pricing/types.js';
 
 /** What the router needs to know of a catalog model. */
 export type RoutableModel = Pick<CatalogModel, 'id' | 'provider' | 'contextWindow' | 'ratings' | 'typicalLatencyMs'>;
@@ -38,11 +38,12 @@ export interface RouteRequest {
    */
   budgetRoomMicros: number | undefined;
   /**
-   * Models already tried in this attempt whose answers failed the output check: the next model
-   * must be rated higher than the best of them (a cascade).
+   * Models already tried in this attempt whose answers failed the output check: the next model is
+   * the cheapest qualified one not among them, whatever its rating (the tier already says what
+   * is good enough; the cheapest model may be the best rated).
    */
-  failedModels?: ReadonlyArray<{ modelId: string; rating: Rating }>;
-  /** Models to skip for other reasons (their context window turned out too small). */
+  failedModels?: ReadonlyArray<{ modelId: string }>;
+  /** Models to skip for other reasons (their window turned out too small, they refused), with the reason. */
   skipModels?: ReadonlyMap<string, string>;
 }
 
@@ -76,13 +77,12 @@ export interface Route {
  * every hard budget of the job. Ties go to the lower-latency model. Pure: every input is given.
  */
 export function route(request: RouteRequest): Route {
-  const bar = escalationBar(request.failedModels);
   const room = request.budgetRoomMicros;
   type Entry = CandidateVerdict & { latencyMs: number; candidate: RouteCandidate };
   const entries: Entry[] = request.candidates.map((candidate) => {
     const known = typeof candidate.estimate === 'function' ? undefined : candidate.estimate;
     const floor = known?.expectedCostMicros ?? candidate.floorMicros ?? 0;
-    const lost = disqualifyByRules(request, candidate.model, bar);
+    const lost = disqualifyByRules(request, candidate.model);
     const entry: Entry = {
       modelId: candidate.model.id,
       provider: candidate.model.provider,
@@ -134,23 +134,15 @@ export function route(request: RouteRequest): Route {
 }
 
 /** Why a model cannot take the job whatever it costs (the window aside), or undefined. */
-function disqualifyByRules(request: RouteRequest, model: RoutableModel, bar: Rating | undefined): string | undefined {
+function disqualifyByRules(request: RouteRequest, model: RoutableModel): string | undefined {
   const rating = model.ratings[request.kind];
   if (rating === 'none') return `not used for ${request.kind}`;
   if (!ratingMeetsTier(rating, request.tier)) return `rated ${rating} for ${request.kind}, below the ${request.tier} tier`;
-  if (bar !== undefined && RATINGS.indexOf(rating) <= RATINGS.indexOf(bar)) {
-    return `rated ${rating}, not above ${bar} after a failed output check`;
-  }
-  if (request.failedModels?.some((f) => f.modelId === model.id)) return 'its answer failed the output check';
+  if (request.failedModels?.some((f) => f.modelId === model.id)) return 'its answer failed the output check in this attempt';
   const skip = request.skipModels?.get(model.id);
   if (skip) return skip;
   if (request.private && model.provider !== 'local') return 'private job: hosted providers are not allowed';
   const unavailable = request.providerUnavailable(model.provider);
   if (unavailable) return unavailable;
   return undefined;
-}
-
-function escalationBar(failed: RouteRequest['failedModels']): Rating | undefined {
-  if (!failed?.length) return undefined;
-  return failed.reduce<Rating>((best, f) => (RATINGS.indexOf(f.rating) > RATINGS.indexOf(best) ? f.rating : best), 'none');
 }

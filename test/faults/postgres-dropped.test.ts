@@ -9,8 +9,10 @@ import { spawnWorker, type WorkerProcess } from '../../bench/support/spawn-worke
 import { useTestEnv, waitFor } from '../support/env.js';
 import { expectEveryJobCompleted, expectLedgerEqualsBudgets } from './support/invariants.js';
 import { enqueueJobs, startTestSimulator } from './support/fault-setup.js';
+import { useResultsLedgerCheck } from '../support/queries.js';
 
 const env = useTestEnv();
+useResultsLedgerCheck(env);
 const JOBS = 80;
 const DROPS = 8;
 let sim: RunningSimulator;

@@ -11,8 +11,10 @@ import { openProducer } from '../../src/queue/open-producer.js';
 import { spawnWorker, type WorkerProcess } from '../../bench/support/spawn-worker.js';
 import { useTestEnv, waitFor } from '../support/env.js';
 import { expectEveryJobCompleted, expectLedgerEqualsBudgets } from './support/invariants.js';
+import { expectResultsEqualLedger, useResultsLedgerCheck } from '../support/queries.js';
 
 const env = useTestEnv();
+useResultsLedgerCheck(env);
 const JOBS = 60;
 let sim: RunningSimulator;
 let workerEnv: Record<string, string>;
@@ -83,6 +85,8 @@ describe('a worker process killed with SIGKILL in the middle of a batch', () => 
     );
     await survivor.close();
 
+    // Results of jobs whose dead worker's call is still reserved are not final yet; all others are.
+    await expectResultsEqualLedger(env.pool, { allowOpen: true });
     // The dead worker's reservations: its calls may have happened, so they count as spent.
     const ledger = new BudgetLedger(env.pool, { logger: createLogger('silent') });
     const closed = await ledger.closeStale(1_000);
@@ -92,5 +96,7 @@ describe('a worker process killed with SIGKILL in the middle of a batch', () => 
 
     await expectEveryJobCompleted(env.pool, jobIds);
     await expectLedgerEqualsBudgets(env.pool, sim.stats());
+    // Closing them brought the results of their jobs (completed by the survivor) up to the ledger.
+    expect(await expectResultsEqualLedger(env.pool)).toBe(JOBS);
   });
 });

@@ -31,3 +31,22 @@ describe('Anthropic specifics', () => {
     expect(answer.usage.outputTokens).not.toBe(countTokens(answer.text, 'cl100k_base'));
   });
 });
+
+describe('Anthropic refusals', () => {
+  const holder = useSimulator();
+
+  it('maps stop_reason "refusal" to the refusal finish reason, with the usage billed up to it', async () => {
+    holder.sim.configure({ models: { 'claude-haiku-5-5': { refusalRate: 1 } } });
+    const answer = await create(holder.sim.url).chat({
+      model: 'claude-haiku-5-5',
+      messages: [{ role: 'user', content: 'Explain the first step. Then the second step. Then the third step in detail.' }],
+      maxOutputTokens: 100,
+    });
+    expect(answer.finishReason).toBe('refusal');
+    expect(answer.usage.inputTokens).toBeGreaterThan(0);
+    expect(answer.usage.outputTokens).toBe(answer.text === '' ? 0 : Math.round(countTokens(answer.text, 'cl100k_base') * 1.2));
+    holder.sim.configure({ models: { 'claude-haiku-5-5': { refusalRate: 0 } } });
+    const normal = await create(holder.sim.url).chat({ model: 'claude-haiku-5-5', messages: [{ role: 'user', content: 'One short sentence here.' }], maxOutputTokens: 50 });
+    expect(normal.finishReason).toBe('stop');
+  });
+});

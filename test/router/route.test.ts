@@ -69,11 +69,27 @@ describe('the router', () => {
     expect(route(request({ budgetRoomMicros: 300, tier: 'advanced' })).modelId).toBe('mini');
   });
 
-  it('escalates above the rating of a model whose answer failed the check', () => {
-    const result = route(request({ failedModels: [{ modelId: 'mid', rating: 'standard' }] }));
+  it('after a failed check goes to the next cheapest qualified model that has not failed, whatever its rating', () => {
+    const result = route(request({ failedModels: [{ modelId: 'mid' }] }));
     expect(result.modelId).toBe('mini');
-    const again = route(request({ failedModels: [{ modelId: 'mid', rating: 'standard' }, { modelId: 'mini', rating: 'advanced' }] }));
+    expect(result.candidates.find((c) => c.modelId === 'mid')?.lost).toBe('its answer failed the output check in this attempt');
+    const again = route(request({ failedModels: [{ modelId: 'mid' }, { modelId: 'mini' }] }));
     expect(again.modelId).toBe('haiku');
+    // The cheapest model is also the best rated: when it fails, a lower-rated qualified one follows.
+    const costs: Record<string, number> = { small: 10, mid: 300, mini: 200, haiku: 100, local: 0 };
+    const premiumFirst = request().candidates.map((c) => ({ ...c, estimate: { ...(c.estimate as CandidateEstimate), expectedCostMicros: costs[c.model.id]! } }));
+    expect(route(request({ candidates: premiumFirst })).modelId).toBe('haiku');
+    expect(route(request({ candidates: premiumFirst, failedModels: [{ modelId: 'haiku' }] })).modelId).toBe('mini');
+  });
+
+  it('passes over skipped models with their reason, and chooses none when every qualified model is skipped or failed', () => {
+    const refused = 'refused by the vendor\'s safety classifier';
+    const result = route(request({ skipModels: new Map([['mid', refused]]) }));
+    expect(result.modelId).toBe('mini');
+    expect(result.candidates.find((c) => c.modelId === 'mid')?.lost).toBe(refused);
+    const none = route(request({ skipModels: new Map([['mid', refused], ['haiku', refused]]), failedModels: [{ modelId: 'mini' }] }));
+    expect(none.modelId).toBeUndefined();
+    expect(none.blockedByBudget).toBe(false);
   });
 
   it('breaks a cost tie with the lower-latency model', () => {

@@ -6,9 +6,10 @@ import { jobIdFor } from '../../src/queue/job-id.js';
 import { forecast } from '../../src/router/forecast.js';
 import { useTestEnv, waitFor } from '../support/env.js';
 import { usePipeline } from '../support/pipeline.js';
-import { budgetsMatchLedger } from '../support/queries.js';
+import { budgetsMatchLedger, useResultsLedgerCheck } from '../support/queries.js';
 
 const env = useTestEnv();
+useResultsLedgerCheck(env);
 const pipeline = usePipeline(env);
 
 describe('a job blocked by an exhausted hard budget', () => {

@@ -4,8 +4,10 @@ import { countTokens } from '../../src/pricing/tokenizer.js';
 import { jobIdFor } from '../../src/queue/job-id.js';
 import { useTestEnv } from '../support/env.js';
 import { usePipeline } from '../support/pipeline.js';
+import { useResultsLedgerCheck } from '../support/queries.js';
 
 const env = useTestEnv();
+useResultsLedgerCheck(env);
 const WINDOW = 1_500;
 const small = { contextWindow: WINDOW, maxOutputTokens: 1_000 };
 const pipeline = usePipeline(env, {

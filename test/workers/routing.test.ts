@@ -4,9 +4,10 @@ import { parseJobSpec } from '../../src/jobs/job-spec.js';
 import { jobIdFor } from '../../src/queue/job-id.js';
 import { deleteKeys, useTestEnv } from '../support/env.js';
 import { usePipeline } from '../support/pipeline.js';
-import { budgetsMatchLedger, ledgerOf, resultsByJob } from '../support/queries.js';
+import { budgetsMatchLedger, ledgerOf, resultsByJob, useResultsLedgerCheck } from '../support/queries.js';
 
 const env = useTestEnv();
+useResultsLedgerCheck(env);
 // Haiku at its old $1/$5 list price, so each tier has a different cheapest model.
 const pipeline = usePipeline(env, { catalog: { models: { 'claude-haiku': { inputPerMillion: 1, outputPerMillion: 5 } } } });
 

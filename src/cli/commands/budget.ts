@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { BudgetLedger } from '../../budget/budget-ledger.js';
 import { BudgetStore } from '../../budget/budget-store.js';
+import { auditResultCosts, syncResultCosts } from '../../budget/sync-result-costs.js';
 import { formatInZone } from '../../budget/format-in-zone.js';
 import { parsePeriod, parseScope, parseThresholds } from '../../budget/parse-budget-fields.js';
 import type { BudgetInput, BudgetStatus } from '../../budget/types.js';
@@ -155,16 +156,37 @@ export function registerBudget(program: Command): void {
 
   budget
     .command('audit')
-    .description('check that every budget counter equals the sum of its ledger rows (exit code 1 if not)')
+    .description(
+      "check that every budget counter equals the sum of its ledger rows, and every result's cost and calls equal its job's charged ledger rows (exit code 1 if not)",
+    )
+    .option('--fix-results', "set each mismatched result's cost and calls to its job's ledger rows (settled or closed as spent)")
     .option('--json', 'print the mismatches as JSON')
-    .action(async (options: { json?: boolean }) => {
+    .action(async (options: { fixResults?: boolean; json?: boolean }) => {
       await withContext(async (ctx) => {
         const { pool } = await ctx.db();
         const mismatches = await new BudgetStore(pool).audit();
-        if (options.json) printJson({ ok: mismatches.length === 0, mismatches });
-        else if (mismatches.length === 0) process.stdout.write(`${green('ok')}: every budget counter equals its ledger\n`);
-        else for (const m of mismatches) process.stdout.write(`${red('mismatch')} ${m.budgetName} ${m.periodStart.toISOString()}: ${JSON.stringify(m)}\n`);
-        if (mismatches.length > 0) process.exitCode = 1;
+        const results = await auditResultCosts(pool);
+        const fixed = options.fixResults ? await syncResultCosts(pool, results.mismatches.map((m) => m.jobId)) : [];
+        const resultsOk = results.mismatches.length === 0 || fixed.length === results.mismatches.length;
+        if (options.json) {
+          printJson({
+            ok: mismatches.length === 0 && resultsOk,
+            mismatches,
+            results: { checked: results.checked, skippedOpen: results.skippedOpen, mismatches: results.mismatches, fixed: fixed.length },
+          });
+        } else {
+          if (mismatches.length === 0) process.stdout.write(`${green('ok')}: every budget counter equals its ledger\n`);
+          else for (const m of mismatches) process.stdout.write(`${red('mismatch')} ${m.budgetName} ${m.periodStart.toISOString()}: ${JSON.stringify(m)}\n`);
+          const skipped = results.skippedOpen > 0 ? ` (${results.skippedOpen} skipped: a call of the job is still reserved)` : '';
+          if (results.mismatches.length === 0) process.stdout.write(`${green('ok')}: ${results.checked} result(s) equal their job's ledger${skipped}\n`);
+          for (const m of results.mismatches) {
+            process.stdout.write(
+              `${options.fixResults ? 'fixed' : red('mismatch')} result ${m.jobId}: ${formatDollars(m.resultCostMicros)} in ${m.resultCalls} call(s), ledger ${formatDollars(m.ledgerCostMicros)} in ${m.ledgerCalls} call(s)\n`,
+            );
+          }
+          if (results.mismatches.length > 0 && !options.fixResults) process.stdout.write('repair the results with `frugal budget audit --fix-results`\n');
+        }
+        if (mismatches.length > 0 || !resultsOk) process.exitCode = 1;
       });
     });
 }

@@ -29,6 +29,8 @@ export interface ResultRecord {
   json: unknown;
   costMicros: number;
   calls: number;
+  /** Tokens the models spent thinking over the job's charged calls (a part of their output). */
+  reasoningTokens: number;
   createdAt: string;
 }
 
@@ -52,11 +54,13 @@ interface ResultRow {
   output_json: unknown;
   cost_micros: string;
   calls: number;
+  reasoning_tokens: number;
   created_at: Date;
 }
 
 const SELECT = `select r.job_id, r.kind, j.tier, r.model, j.payload->>'source' as source, j.parent_id, r.output_text, r.output_json,
-  r.cost_micros, r.calls, r.created_at
+  r.cost_micros, r.calls, r.created_at,
+  (select coalesce(sum(l.reasoning_tokens), 0) from ledger l where l.job_id = r.job_id and l.status in ('settled', 'closed_as_spent'))::int as reasoning_tokens
   from results r left join jobs j on j.job_id = r.job_id`;
 
 function where(query: ResultsQuery, values: unknown[]): string[] {
@@ -85,6 +89,7 @@ function toRecord(r: ResultRow): ResultRecord {
     json: r.output_json ?? null,
     costMicros: Number(r.cost_micros),
     calls: r.calls,
+    reasoningTokens: r.reasoning_tokens,
     createdAt: r.created_at.toISOString(),
   };
 }
@@ -207,6 +212,7 @@ export function registerResults(program: Command): void {
           { header: 'KIND', value: (r) => r.kind },
           { header: 'MODEL', value: (r) => r.model },
           { header: 'COST', value: (r) => formatDollars(r.costMicros), align: 'right' },
+          { header: 'REASONING', value: (r) => r.reasoningTokens.toLocaleString('en-US'), align: 'right' },
           { header: 'AT', value: (r) => r.createdAt.slice(0, 19).replace('T', ' ') },
           { header: 'SOURCE', value: (r) => r.source ?? '' },
           { header: 'ANSWER', value: (r) => preview(r.json === null ? r.text : JSON.stringify(r.json), 60) },
@@ -217,7 +223,7 @@ export function registerResults(program: Command): void {
 
   group
     .command('export')
-    .description('write results as JSON lines, oldest first: {jobId, kind, tier, model, source, parentId, text, json, costMicros, calls, createdAt}')
+    .description('write results as JSON lines, oldest first: {jobId, kind, tier, model, source, parentId, text, json, costMicros, calls, reasoningTokens, createdAt}')
     .requiredOption('--format <format>', 'output format (jsonl)')
     .option('--out <file>', 'write to this file instead of stdout')
     .option('--since <date>', 'only results from this day on (YYYY-MM-DD, today, yesterday)')

@@ -77,6 +77,8 @@ export const ledger = pgTable(
     actInputTokens: integer('act_input_tokens'),
     actCachedInputTokens: integer('act_cached_input_tokens'),
     actOutputTokens: integer('act_output_tokens'),
+    /** The part of `act_output_tokens` the model spent thinking (Usage.reasoningTokens); 0 when none was reported. */
+    reasoningTokens: integer('reasoning_tokens'),
     reservedMicros: micros('reserved_micros').notNull(),
     costMicros: micros('cost_micros'),
     status: text('status', { enum: ['reserved', 'settled', 'released', 'closed_as_spent'] }).notNull().default('reserved'),
