@@ -44,7 +44,8 @@ describe('Anthropic refusals', () => {
     });
     expect(answer.finishReason).toBe('refusal');
     expect(answer.usage.inputTokens).toBeGreaterThan(0);
-    expect(answer.usage.outputTokens).toBe(answer.text === '' ? 0 : Math.round(countTokens(answer.text, 'cl100k_base') * 1.2));
+    // Claude 5.x thinks by default: thinking tokens are billed inside output_tokens.
+    expect(answer.usage.outputTokens).toBe((answer.usage.reasoningTokens ?? 0) + (answer.text === '' ? 0 : Math.round(countTokens(answer.text, 'cl100k_base') * 1.2)));
     holder.sim.configure({ models: { 'claude-haiku-5-5': { refusalRate: 0 } } });
     const normal = await create(holder.sim.url).chat({ model: 'claude-haiku-5-5', messages: [{ role: 'user', content: 'One short sentence here.' }], maxOutputTokens: 50 });
     expect(normal.finishReason).toBe('stop');
