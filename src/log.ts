@@ -11,7 +11,15 @@ const REDACT = [
   'webhook', '*.webhook', 'alertWebhook', '*.alertWebhook', 'databaseUrl', '*.databaseUrl', 'password', '*.password',
 ];
 
+const LEVELS = new Set(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']);
+
+/**
+ * A logger at `level`. An unknown level falls back to `info` instead of throwing: the process-wide
+ * logger is built at import, before configuration is validated, and it is the configuration
+ * that reports a bad LOG_LEVEL with its fix.
+ */
 export function createLogger(level: string = process.env.LOG_LEVEL ?? 'info'): Logger {
+  if (!LEVELS.has(level)) level = 'info';
   return pino({ level, base: { pid: process.pid }, redact: { paths: REDACT, censor: '[redacted]' } }, pino.destination(2));
 }
 

@@ -1,3 +1,5 @@
+import { execFileSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import type { TestProject } from 'vitest/node';
 import { dropStaleDatabases, ensureTemplate } from './services.js';
 
@@ -8,6 +10,8 @@ declare module 'vitest' {
 }
 
 export default async function setup(project: TestProject): Promise<void> {
+  // Tests spawn bin/frugal.js, which runs dist/: compile whatever changed (a no-op when nothing did).
+  execFileSync(process.execPath, [fileURLToPath(new URL('../../scripts/build.mjs', import.meta.url))], { stdio: 'inherit' });
   const template = await ensureTemplate();
   await dropStaleDatabases(template);
   project.provide('templateDatabase', template);
