@@ -1,8 +1,12 @@
-import { FrugalError } from '../errors.js';
+import { FrugalError, SchemaMissingError, isMissingSchemaError } from '../errors.js';
 import { loadProgram } from './load-program.js';
 
 /** Errors end a command with one line on stderr; a stack trace only with FRUGAL_DEBUG=1. */
 function reportError(error: unknown): number {
+  // A query on a table or column that is not there: the database predates this version.
+  if (!(error instanceof FrugalError) && isMissingSchemaError(error)) {
+    error = new SchemaMissingError(process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/frugal', { partly: true, cause: error });
+  }
   if (error instanceof FrugalError) {
     process.stderr.write(`frugal: ${error.message}${error.hint ? ` — ${error.hint}` : ''}\n`);
     if (process.env.FRUGAL_DEBUG) process.stderr.write(`${error.stack}\n`);

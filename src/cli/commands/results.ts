@@ -1,4 +1,3 @@
-import { createWriteStream } from 'node:fs';
 import { rename } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { Writable } from 'node:stream';
@@ -9,6 +8,7 @@ import { KINDS } from '../../pricing/types.js';
 import { checkTimeZone, localTimeZone, parseDaySpec, resolveDay } from '../../reports/report-day.js';
 import { dayRange } from '../../reports/query-spend.js';
 import { withContext, type CliContext } from '../context.js';
+import { openOutputFile } from '../open-output-file.js';
 import { dim, formatTable, printJson } from '../output.js';
 import { parseAge, parseCount } from '../parse-options.js';
 import { progressBar, type ProgressBar } from '../progress-bar.js';
@@ -240,7 +240,7 @@ export function registerResults(program: Command): void {
         }
         const path = resolve(options.out);
         const partial = `${path}.partial`;
-        const file = createWriteStream(partial, { encoding: 'utf8' });
+        const file = await openOutputFile(partial, '--out', options.out);
         let bar: ProgressBar | undefined;
         let started = false;
         const written = await exportResults(ctx, file, query, (done, total) => {
