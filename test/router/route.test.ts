@@ -68,6 +68,8 @@ describe('the router', () => {
     expect(route(request({ budgetRoomMicros: 150 })).blockedByBudget).toBe(true);
     expect(route(request({ budgetRoomMicros: 250, tier: 'advanced' })).blockedByBudget).toBe(true);
     expect(route(request({ budgetRoomMicros: 300, tier: 'advanced' })).modelId).toBe('mini');
+    const blocked = route(request({ budgetRoomMicros: 150 })).candidates.find((c) => c.modelId === 'mid');
+    expect(blocked?.lost).toMatch(/^its maximum cost of \$[\d.]+ is more than the \$0\.00015 left on the job's hard budgets$/);
   });
 
   it('escalates above the rating of a model whose answer failed the check', () => {
