@@ -9,6 +9,7 @@ import { formatDollars } from '../../pricing/money.js';
 import { withContext } from '../context.js';
 import { green, printJson, printTable, red } from '../output.js';
 import { statusJson } from './budget.js';
+import { formatTableTime, timeHeader } from '../format-time.js';
 
 export function registerAlerts(program: Command): void {
   const alerts = program.command('alerts').description('budget alerts: each threshold crossed, once per budget and period');
@@ -41,8 +42,8 @@ export function registerAlerts(program: Command): void {
           { header: 'AT', value: (a) => `${a.threshold}%`, align: 'right' },
           { header: 'SPENT', value: (a) => formatDollars(a.spentMicros), align: 'right' },
           { header: 'LIMIT', value: (a) => formatDollars(a.limitMicros), align: 'right' },
-          { header: 'PERIOD START', value: (a) => a.periodStart.toISOString() },
-          { header: 'RECORDED', value: (a) => a.createdAt.toISOString() },
+          { header: timeHeader('PERIOD START'), value: (a) => formatTableTime(a.periodStart) },
+          { header: timeHeader('RECORDED'), value: (a) => formatTableTime(a.createdAt) },
           { header: 'DELIVERY', value: (a) => `${a.delivery}${a.attempts ? ` (${a.attempts} attempts)` : ''}` },
           { header: 'ACK', value: (a) => (a.acknowledgedAt ? 'yes' : '') },
         ]);

@@ -12,6 +12,7 @@ import { openOutputFile } from '../open-output-file.js';
 import { dim, formatTable, printJson } from '../output.js';
 import { parseAge, parseCount } from '../parse-options.js';
 import { progressBar, type ProgressBar } from '../progress-bar.js';
+import { formatTableTime, formatTime, timeHeader } from '../format-time.js';
 
 /** One result as `frugal results --json` and `frugal results export` give it. */
 export interface ResultRecord {
@@ -207,7 +208,7 @@ export function registerResults(program: Command): void {
           { header: 'KIND', value: (r) => r.kind },
           { header: 'MODEL', value: (r) => r.model },
           { header: 'COST', value: (r) => formatDollars(r.costMicros), align: 'right' },
-          { header: 'AT', value: (r) => r.createdAt.slice(0, 19).replace('T', ' ') },
+          { header: timeHeader('AT'), value: (r) => formatTableTime(r.createdAt) },
           { header: 'SOURCE', value: (r) => r.source ?? '' },
           { header: 'ANSWER', value: (r) => preview(r.json === null ? r.text : JSON.stringify(r.json), 60) },
         ])}\n`,
@@ -267,7 +268,7 @@ export function registerResults(program: Command): void {
       const report = await withContext((ctx) => pruneResults(ctx, options));
       if (options.json) return printJson(report);
       const verb = report.dryRun ? 'would delete' : 'deleted';
-      process.stdout.write(`${verb} ${report.resultsDeleted} result(s) and ${report.dryRun ? 'clear' : 'cleared'} ${report.payloadsCleared} stored document(s) older than ${report.olderThan} (before ${report.cutoff})\n`);
+      process.stdout.write(`${verb} ${report.resultsDeleted} result(s) and ${report.dryRun ? 'clear' : 'cleared'} ${report.payloadsCleared} stored document(s) older than ${report.olderThan} (before ${formatTime(report.cutoff)})\n`);
     });
 }
 
