@@ -56,7 +56,8 @@ export function registerAlerts(program: Command): void {
     .description('acknowledge an alert, so `frugal alerts check` no longer fails on it')
     .option('--json', 'print the alert as JSON')
     .action(async (id: string, options: { json?: boolean }) => {
-      const n = Number(id);
+      if (!/^\d{1,15}$/.test(id.trim())) throw new InputError(`alert id "${id}" is not a number`, 'give the ID column of `frugal alerts`, e.g. frugal alerts ack 12');
+      const n = Number(id.trim());
       await withContext(async (ctx) => {
         const { pool } = await ctx.db();
         const alert = await new AlertStore(pool).ack(n);
