@@ -15,7 +15,7 @@ if (existsSync(`${root}src`) && existsSync(build) && existsSync(`${root}node_mod
     try {
       execFileSync(process.execPath, [build], { stdio: ['ignore', 2, 2] });
     } catch {
-      process.exit(1);
+      // Type errors: tsc wrote dist/ anyway and said what is wrong; run what it wrote.
     }
   }
 }

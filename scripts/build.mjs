@@ -3,7 +3,7 @@
 // it before every test run or CLI start costs a few milliseconds when nothing changed.
 // `--force` builds regardless. Exits with tsc's status.
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -36,17 +36,22 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   if (process.argv.includes('--force') || isStale()) {
     const startedAt = Date.now();
     const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
+    let failed = false;
     try {
-      execFileSync(process.execPath, [tsc, '-p', join(ROOT, 'tsconfig.build.json')], { cwd: ROOT, stdio: 'inherit' });
+      execFileSync(process.execPath, [tsc, '-p', join(ROOT, 'tsconfig.build.json')], { cwd: ROOT, stdio: ['ignore', 2, 2] });
     } catch {
-      process.stderr.write('build: tsc failed; dist/ was not updated (fix the errors above, then `npm run build`)\n');
-      process.exit(1);
+      failed = true;
     }
+    // tsc writes dist/ despite type errors (as tsx would run such sources); stamping it anyway
+    // keeps bin/frugal.js from compiling again at every start until a source changes.
     mkdirSync(dirname(STAMP), { recursive: true });
     // The stamp takes the start time, so a source edited during the build still counts as newer.
     writeFileSync(STAMP, `${new Date(startedAt).toISOString()}\n`);
-    const { utimesSync } = await import('node:fs');
     utimesSync(STAMP, startedAt / 1000, startedAt / 1000);
+    if (failed) {
+      process.stderr.write('build: tsc reported the errors above; dist/ was written anyway (fix them, then `npm run build`)\n');
+      process.exit(1);
+    }
     process.stderr.write(`build: dist/ compiled in ${((Date.now() - startedAt) / 1000).toFixed(1)} s\n`);
   }
 }
