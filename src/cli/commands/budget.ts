@@ -9,8 +9,6 @@ import { formatDollars, parseDollars } from '../../pricing/money.js';
 import { withContext } from '../context.js';
 import { bold, green, printJson, printTable, red } from '../output.js';
 import { parseAge } from '../parse-options.js';
-import { listReportSchedules } from '../../queue/report-schedules.js';
-import { reportsQueue } from '../cli-queues.js';
 
 /** BullMQ's lock duration, which frugal workers keep: a younger reservation may belong to a live call. */
 const MIN_STALE_AGE_MS = 30_000;
@@ -149,6 +147,8 @@ export function registerBudget(program: Command): void {
         const store = new BudgetStore(pool);
         await store.status(name);
         // A schedule naming a deleted budget would fail every night; say so before anything changes.
+        // Loaded here: BullMQ is heavy, and no other budget command needs it.
+        const [{ listReportSchedules }, { reportsQueue }] = await Promise.all([import('../../queue/report-schedules.js'), import('../cli-queues.js')]);
         const naming = (await listReportSchedules(await reportsQueue(ctx))).filter((s) => s.data?.budgets.includes(name)).map((s) => s.name);
         if (naming.length > 0) {
           throw new InputError(
