@@ -1,6 +1,7 @@
 import { formatDollars } from '../pricing/money.js';
 import type { ReportFigures, ReportSummary, SpendRow } from './report-figures.js';
 import { svgDataUri } from './render-spend-chart.js';
+import { explainNegativeSaving } from './explain-negative-saving.js';
 
 export interface RenderReportInput {
   title: string;
@@ -38,7 +39,8 @@ export function renderReportMarkdown(input: RenderReportInput): string {
   lines.push(
     `- **Against the premium model alone:** the same work would have cost ${formatDollars(f.premium.equivalentMicros)}; ` +
       (f.premium.savingMicros >= 0 ? `routing saved ${formatDollars(f.premium.savingMicros)}` : `routing cost ${formatDollars(-f.premium.savingMicros)} more`) +
-      (f.premium.savingPercent === null ? '.' : ` (${f.premium.savingPercent}%).`),
+      (f.premium.savingPercent === null ? '.' : ` (${f.premium.savingPercent}%).`) +
+      (explainNegativeSaving(f.premium) ? ` ${explainNegativeSaving(f.premium)}` : ''),
   );
   lines.push(`- **Alerts:** ${f.alerts.length === 0 ? 'none' : f.alerts.length}.`);
   if (summary.status === 'written') lines.push(`- **This report's summary:** ${formatDollars(summary.costMicros)} (charged when it was written).`);

@@ -15,6 +15,7 @@ import { checkTimeZone, localTimeZone, resolveDay, type DaySpec } from './report
 import type { ReportFigures, ReportSummary } from './report-figures.js';
 import { renderReportMarkdown } from './render-report-markdown.js';
 import { renderSpendChart } from './render-spend-chart.js';
+import { explainNegativeSaving } from './explain-negative-saving.js';
 
 export interface ReportRequest {
   /** The day to report on, in `tz`. Default `today`. */
@@ -183,7 +184,7 @@ export function summaryFacts(f: ReportFigures): string {
   }
   if (f.premium.equivalentMicros > 0) {
     facts.push(
-      `The same work on the premium model alone would have cost ${formatDollars(f.premium.equivalentMicros)}, so routing ${f.premium.savingMicros >= 0 ? `saved ${formatDollars(f.premium.savingMicros)}` : `cost ${formatDollars(-f.premium.savingMicros)} more`}${f.premium.savingPercent === null ? '' : ` (${f.premium.savingPercent}%)`}.`,
+      `The same work on the premium model alone would have cost ${formatDollars(f.premium.equivalentMicros)}, so routing ${f.premium.savingMicros >= 0 ? `saved ${formatDollars(f.premium.savingMicros)}` : `cost ${formatDollars(-f.premium.savingMicros)} more`}${f.premium.savingPercent === null ? '' : ` (${f.premium.savingPercent}%)`}.${explainNegativeSaving(f.premium) ? ` ${explainNegativeSaving(f.premium)}` : ''}`,
     );
   }
   facts.push(

@@ -1,5 +1,6 @@
 import type { CatalogModel } from '../pricing/catalog-model.js';
 import type { Estimate } from '../pricing/estimate.js';
+import { formatDollars } from '../pricing/money.js';
 import { ratingMeetsTier, type Kind, type ProviderId, type Tier } from '../pricing/types.js';
 
 /** What the router needs to know of a catalog model. */
@@ -98,10 +99,11 @@ export function route(request: RouteRequest): Route {
   // Estimate the models that pass the rules, cheapest floor first, until no floor left can beat
   // the cheapest estimate that fits its window.
   let best = Number.POSITIVE_INFINITY;
+  let bestId = '';
   const byFloor = entries.filter((e) => e.lost === undefined).sort((a, b) => a.expectedCostMicros - b.expectedCostMicros);
   for (const entry of byFloor) {
     if (entry.floorOnly && room === undefined && entry.candidate.floorMicros !== undefined && entry.expectedCostMicros > best) {
-      entry.lost = `expected cost at least ${entry.expectedCostMicros} µ$ (its output alone) is above the chosen model's`;
+      entry.lost = `its output alone is expected to cost at least ${formatDollars(entry.expectedCostMicros)}, more than the ${formatDollars(best)} expected on ${bestId}`;
       continue;
     }
     const estimate = typeof entry.candidate.estimate === 'function' ? entry.candidate.estimate() : entry.candidate.estimate;
@@ -110,10 +112,13 @@ export function route(request: RouteRequest): Route {
     delete entry.floorOnly;
     const needed = estimate.maxInputTokens + estimate.maxOutputTokens;
     if (needed > entry.candidate.model.contextWindow) {
-      entry.lost = `needs ${needed} tokens, window is ${entry.candidate.model.contextWindow}`;
+      entry.lost = `it needs up to ${count(needed)} tokens (input and output), more than its ${count(entry.candidate.model.contextWindow)}-token window`;
       continue;
     }
-    if (estimate.expectedCostMicros < best) best = estimate.expectedCostMicros;
+    if (estimate.expectedCostMicros < best) {
+      best = estimate.expectedCostMicros;
+      bestId = entry.modelId;
+    }
   }
 
   entries.sort((a, b) => a.expectedCostMicros - b.expectedCostMicros || a.latencyMs - b.latencyMs || a.modelId.localeCompare(b.modelId));
@@ -123,8 +128,8 @@ export function route(request: RouteRequest): Route {
     if (v === chosen) continue;
     v.lost =
       room !== undefined && v.maxCostMicros > room
-        ? `maximum cost ${v.maxCostMicros} µ$ exceeds the ${room} µ$ left on the job's hard budgets`
-        : `expected cost ${v.expectedCostMicros} µ$ is above the chosen model's`;
+        ? `its maximum cost of ${formatDollars(v.maxCostMicros)} is more than the ${formatDollars(room)} left on the job's hard budgets`
+        : `its expected cost of ${formatDollars(v.expectedCostMicros)} is more than the ${formatDollars(chosen!.expectedCostMicros)} expected on ${chosen!.modelId}`;
   }
   return {
     modelId: chosen?.modelId,
@@ -136,8 +141,8 @@ export function route(request: RouteRequest): Route {
 /** Why a model cannot take the job whatever it costs (the window aside), or undefined. */
 function disqualifyByRules(request: RouteRequest, model: RoutableModel): string | undefined {
   const rating = model.ratings[request.kind];
-  if (rating === 'none') return `not used for ${request.kind}`;
-  if (!ratingMeetsTier(rating, request.tier)) return `rated ${rating} for ${request.kind}, below the ${request.tier} tier`;
+  if (rating === 'none') return `it is not used for ${request.kind}`;
+  if (!ratingMeetsTier(rating, request.tier)) return `it is rated ${rating} for ${request.kind}, below the ${request.tier} tier`;
   if (request.failedModels?.some((f) => f.modelId === model.id)) return 'its answer failed the output check in this attempt';
   const skip = request.skipModels?.get(model.id);
   if (skip) return skip;
@@ -146,3 +151,5 @@ function disqualifyByRules(request: RouteRequest, model: RoutableModel): string 
   if (unavailable) return unavailable;
   return undefined;
 }
+
+const count = (n: number) => n.toLocaleString('en-US');

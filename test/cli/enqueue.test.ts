@@ -61,7 +61,7 @@ describe('frugal enqueue', () => {
     expect(result.jobs.map((j) => j.source).sort()).toEqual([join(folder, 'docs', 'a.txt'), join(folder, 'docs', 'nested', 'b.md')]);
     expect(result.errors).toEqual(
       expect.arrayContaining([
-        { source: join(folder, 'docs', 'empty.txt'), error: 'file is empty' },
+        { source: join(folder, 'docs', 'empty.txt'), error: 'file is blank: it holds only whitespace' },
         { source: join(folder, 'docs', 'image.bin'), error: 'file is binary, not text' },
       ]),
     );

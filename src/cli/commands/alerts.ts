@@ -9,6 +9,7 @@ import { formatDollars } from '../../pricing/money.js';
 import { withContext } from '../context.js';
 import { green, printJson, printTable, red } from '../output.js';
 import { statusJson } from './budget.js';
+import { formatTableTime, timeHeader } from '../format-time.js';
 
 export function registerAlerts(program: Command): void {
   const alerts = program.command('alerts').description('budget alerts: each threshold crossed, once per budget and period');
@@ -41,8 +42,8 @@ export function registerAlerts(program: Command): void {
           { header: 'AT', value: (a) => `${a.threshold}%`, align: 'right' },
           { header: 'SPENT', value: (a) => formatDollars(a.spentMicros), align: 'right' },
           { header: 'LIMIT', value: (a) => formatDollars(a.limitMicros), align: 'right' },
-          { header: 'PERIOD START', value: (a) => a.periodStart.toISOString() },
-          { header: 'RECORDED', value: (a) => a.createdAt.toISOString() },
+          { header: timeHeader('PERIOD START'), value: (a) => formatTableTime(a.periodStart) },
+          { header: timeHeader('RECORDED'), value: (a) => formatTableTime(a.createdAt) },
           { header: 'DELIVERY', value: (a) => `${a.delivery}${a.attempts ? ` (${a.attempts} attempts)` : ''}` },
           { header: 'ACK', value: (a) => (a.acknowledgedAt ? 'yes' : '') },
         ]);
@@ -55,7 +56,8 @@ export function registerAlerts(program: Command): void {
     .description('acknowledge an alert, so `frugal alerts check` no longer fails on it')
     .option('--json', 'print the alert as JSON')
     .action(async (id: string, options: { json?: boolean }) => {
-      const n = Number(id);
+      if (!/^\d{1,15}$/.test(id.trim())) throw new InputError(`alert id "${id}" is not a number`, 'give the ID column of `frugal alerts`, e.g. frugal alerts ack 12');
+      const n = Number(id.trim());
       await withContext(async (ctx) => {
         const { pool } = await ctx.db();
         const alert = await new AlertStore(pool).ack(n);

@@ -19,6 +19,7 @@ import { collect, parseCount } from '../parse-options.js';
 import { progressBar } from '../progress-bar.js';
 import { readDocuments } from '../read-documents.js';
 import { readJobLines } from '../read-job-lines.js';
+import { parseBudgetName } from '../../budget/parse-budget-fields.js';
 
 interface EnqueueOptions {
   file?: string;
@@ -66,6 +67,7 @@ export function registerEnqueue(program: Command): void {
     )
     .action(async (kind: string | undefined, inputs: string[], options: EnqueueOptions) => {
       await withContext(async (ctx) => {
+        await checkFlagBudgets(ctx, options.budget);
         const { items, problems } = await collectJobs(kind, inputs, options);
         await checkBudgetsExist(ctx, items, problems);
         if (options.dryRun) {
@@ -130,6 +132,16 @@ function withFlags(spec: JobSpec, options: EnqueueOptions): JobSpec {
   return { ...spec, budgets, private: spec.private || options.private === true, ...(priority === undefined ? {} : { priority }) };
 }
 
+/** A `--budget` that is invalid or missing is one error before any input is read, not one per file. */
+async function checkFlagBudgets(ctx: CliContext, names: readonly string[]): Promise<void> {
+  for (const name of names) parseBudgetName(name);
+  if (names.length === 0) return;
+  const { pool } = await ctx.db();
+  const known = new Set((await new BudgetStore(pool).list()).map((b) => b.name));
+  const missing = names.find((name) => !known.has(name));
+  if (missing !== undefined) throw new InputError(`budget "${missing}" does not exist`, `create it first: frugal budget set ${missing} --limit 10 --period day`);
+}
+
 /** A job naming a budget that does not exist would fail at its first call: refuse it now. */
 async function checkBudgetsExist(ctx: CliContext, items: Item[], problems: Problem[]): Promise<void> {
   const named = new Set(items.flatMap((i) => i.spec.budgets));
@@ -139,7 +151,20 @@ async function checkBudgetsExist(ctx: CliContext, items: Item[], problems: Probl
   for (let i = items.length - 1; i >= 0; i--) {
     const missing = items[i]!.spec.budgets.filter((b) => !known.has(b));
     if (missing.length === 0) continue;
-    problems.push({ source: items[i]!.source, error: `budget "${missing[0]}" does not exist (create it with: frugal budget set ${missing[0]} --limit 10 --period day)` });
+    const name = missing[0]!;
+    const valid = (() => {
+      try {
+        return parseBudgetName(name) === name;
+      } catch {
+        return false;
+      }
+    })();
+    problems.push({
+      source: items[i]!.source,
+      error: valid
+        ? `budget "${name}" does not exist (create it with: frugal budget set ${name} --limit 10 --period day)`
+        : `budget name ${JSON.stringify(name)} is not valid (use 1 to 64 letters, digits, "_", ".", ":" or "-")`,
+    });
     items.splice(i, 1);
   }
   problems.sort((a, b) => a.source.localeCompare(b.source, undefined, { numeric: true }));

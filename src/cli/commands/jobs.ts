@@ -10,6 +10,7 @@ import { withContext, type CliContext } from '../context.js';
 import { JobControl, type BatchOutcome, type CancelOutcome, type RetryOutcome } from '../job-control.js';
 import { dim, formatTable, printJson } from '../output.js';
 import { parseCount } from '../parse-options.js';
+import { formatTableTime, timeHeader } from '../format-time.js';
 
 /** One row of `frugal jobs failed --json`. */
 export interface FailedJob {
@@ -94,7 +95,7 @@ export function registerJobs(program: Command): void {
           { header: 'KIND', value: (j) => j.kind },
           { header: 'TIER', value: (j) => j.tier },
           { header: 'MODEL', value: (j) => j.model ?? '-' },
-          { header: 'FAILED AT', value: (j) => j.failedAt?.slice(0, 19).replace('T', ' ') ?? '-' },
+          { header: timeHeader('FAILED AT'), value: (j) => formatTableTime(j.failedAt) },
           { header: 'WHY', value: (j) => truncate(j.error ?? '', 100) },
         ])}\n`,
       );

@@ -1,4 +1,3 @@
-import { createWriteStream } from 'node:fs';
 import { rename } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { Writable } from 'node:stream';
@@ -9,9 +8,11 @@ import { KINDS } from '../../pricing/types.js';
 import { checkTimeZone, localTimeZone, parseDaySpec, resolveDay } from '../../reports/report-day.js';
 import { dayRange } from '../../reports/query-spend.js';
 import { withContext, type CliContext } from '../context.js';
+import { openOutputFile } from '../open-output-file.js';
 import { dim, formatTable, printJson } from '../output.js';
 import { parseAge, parseCount } from '../parse-options.js';
 import { progressBar, type ProgressBar } from '../progress-bar.js';
+import { formatTableTime, formatTime, timeHeader } from '../format-time.js';
 
 /** One result as `frugal results --json` and `frugal results export` give it. */
 export interface ResultRecord {
@@ -213,7 +214,7 @@ export function registerResults(program: Command): void {
           { header: 'MODEL', value: (r) => r.model },
           { header: 'COST', value: (r) => formatDollars(r.costMicros), align: 'right' },
           { header: 'REASONING', value: (r) => r.reasoningTokens.toLocaleString('en-US'), align: 'right' },
-          { header: 'AT', value: (r) => r.createdAt.slice(0, 19).replace('T', ' ') },
+          { header: timeHeader('AT'), value: (r) => formatTableTime(r.createdAt) },
           { header: 'SOURCE', value: (r) => r.source ?? '' },
           { header: 'ANSWER', value: (r) => preview(r.json === null ? r.text : JSON.stringify(r.json), 60) },
         ])}\n`,
@@ -246,7 +247,7 @@ export function registerResults(program: Command): void {
         }
         const path = resolve(options.out);
         const partial = `${path}.partial`;
-        const file = createWriteStream(partial, { encoding: 'utf8' });
+        const file = await openOutputFile(partial, '--out', options.out);
         let bar: ProgressBar | undefined;
         let started = false;
         const written = await exportResults(ctx, file, query, (done, total) => {
@@ -273,7 +274,7 @@ export function registerResults(program: Command): void {
       const report = await withContext((ctx) => pruneResults(ctx, options));
       if (options.json) return printJson(report);
       const verb = report.dryRun ? 'would delete' : 'deleted';
-      process.stdout.write(`${verb} ${report.resultsDeleted} result(s) and ${report.dryRun ? 'clear' : 'cleared'} ${report.payloadsCleared} stored document(s) older than ${report.olderThan} (before ${report.cutoff})\n`);
+      process.stdout.write(`${verb} ${report.resultsDeleted} result(s) and ${report.dryRun ? 'clear' : 'cleared'} ${report.payloadsCleared} stored document(s) older than ${report.olderThan} (before ${formatTime(report.cutoff)})\n`);
     });
 }
 

@@ -7,6 +7,7 @@ import { ProviderHealth } from '../../workers/provider-health.js';
 import { intakeQueue, reportsQueue } from '../cli-queues.js';
 import { withContext, type CliContext } from '../context.js';
 import { bold, dim, green, printJson, red, formatTable, yellow } from '../output.js';
+import { formatTableTime, formatTime, timeHeader } from '../format-time.js';
 
 /** `frugal status --json`. */
 export interface StatusReport {
@@ -118,7 +119,7 @@ export function formatStatus(s: StatusReport): string {
   lines.push(`${bold('in flight')}: ${s.inFlight.calls} call(s) holding ${formatDollars(s.inFlight.reservedMicros)}`);
   const waiting = s.waitingForBudget;
   lines.push(
-    `${bold('waiting for budget')}: ${waiting.jobs === 0 ? 'none' : waiting.byBudget.map((w) => `${w.jobs} on "${w.budget}"${w.until ? ` until ${w.until}` : ''}`).join(', ')}`,
+    `${bold('waiting for budget')}: ${waiting.jobs === 0 ? 'none' : waiting.byBudget.map((w) => `${w.jobs} on "${w.budget}"${w.until ? ` until ${formatTime(w.until)}` : ''}`).join(', ')}`,
   );
   lines.push('');
   if (s.budgets.length === 0) lines.push(dim('no budgets (frugal budget set NAME --limit DOLLARS --period day)'));
@@ -126,7 +127,7 @@ export function formatStatus(s: StatusReport): string {
     lines.push(
       formatTable(s.budgets, [
         { header: 'BUDGET', value: (b) => b.name },
-        { header: 'PERIOD', value: (b) => `${b.period} from ${b.periodStart.slice(0, 16).replace('T', ' ')}Z` },
+        { header: timeHeader('PERIOD'), value: (b) => `${b.period} from ${formatTableTime(b.periodStart)}` },
         { header: 'SPENT', value: (b) => formatDollars(b.spentMicros), align: 'right' },
         { header: 'RESERVED', value: (b) => formatDollars(b.reservedMicros), align: 'right' },
         { header: 'LIMIT', value: (b) => formatDollars(b.limitMicros), align: 'right' },
@@ -140,7 +141,7 @@ export function formatStatus(s: StatusReport): string {
     formatTable(s.providers, [
       { header: 'PROVIDER', value: (p) => p.provider },
       { header: 'STATE', value: (p) => (p.state === 'ok' ? green('ok') : p.state === 'unconfigured' ? dim('not configured') : yellow(p.state)) },
-      { header: 'UNTIL', value: (p) => p.until?.slice(11, 19) ?? '' },
+      { header: timeHeader('UNTIL'), value: (p) => (p.until ? formatTableTime(p.until) : '') },
       { header: 'WHY', value: (p) => (p.state === 'unconfigured' ? dim(p.reason ?? '') : (p.reason ?? '')) },
     ]),
   );
