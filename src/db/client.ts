@@ -1,6 +1,6 @@
 import { drizzle, type NodePgDatabase } from 'drizzle-orm/node-postgres';
 import pg from 'pg';
-import { ServiceUnavailableError, redactUrl } from '../errors.js';
+import { InputError, ServiceUnavailableError, redactUrl } from '../errors.js';
 import * as budget from './schema/budget.js';
 import * as jobs from './schema/jobs.js';
 import * as pricing from './schema/pricing.js';
@@ -20,6 +20,11 @@ export interface OpenDbOptions {
   max?: number;
   /** Application name shown in `pg_stat_activity`. Default `frugal`. */
   applicationName?: string;
+  /**
+   * Identity of the worker process, set on every connection as `frugal.worker_id`: ledger rows
+   * reserved through this pool carry it (their column default reads it). Default: none.
+   */
+  workerId?: string;
 }
 
 /**
@@ -32,6 +37,7 @@ export async function openDb(url: string, options: OpenDbOptions = {}): Promise<
     max: options.max ?? 10,
     application_name: options.applicationName ?? 'frugal',
     connectionTimeoutMillis: 5_000,
+    ...(options.workerId === undefined ? {} : { options: `-c frugal.worker_id=${checkWorkerId(options.workerId)}` }),
   });
   // An idle client that loses its connection emits 'error' on the pool; without a listener
   // that would crash the process. The next query gets a fresh connection.
@@ -69,4 +75,12 @@ export function describePgError(error: unknown, url: string): Error {
     return new ServiceUnavailableError('postgres', `Postgres at ${where} rejected the credentials`, 'fix the user or password in DATABASE_URL', error);
   }
   return error instanceof Error ? error : new Error(String(error));
+}
+
+/** A worker id travels in the connection's start-up options: only characters that need no quoting there. */
+function checkWorkerId(workerId: string): string {
+  if (!/^[A-Za-z0-9._:/-]{1,200}$/.test(workerId)) {
+    throw new InputError(`worker id ${JSON.stringify(workerId)} has characters other than letters, digits and . _ : / -`, 'choose a worker id of those characters');
+  }
+  return workerId;
 }

@@ -26,6 +26,7 @@ import type { IntakeJobData, IntakeJobResult } from '../queue/queues.js';
 import { chunkTokensFor } from '../router/chunk-size.js';
 import { estimateRequestFor } from '../router/forecast.js';
 import { route, type Route, type RouteRequest } from '../router/route.js';
+import type { FenceVerdict } from './job-fence.js';
 import type { WorkerRuntime } from './worker-runtime.js';
 
 type IntakeJob = Job<IntakeJobData, IntakeJobResult>;
@@ -125,7 +126,15 @@ export class JobPipeline {
       const slowed = rt.health.slowedMs(model.provider);
       if (slowed > 0) return this.delay(job, token, slowed + Math.floor(Math.random() * 50));
       const callId = newCallId();
-      const seq = state.seq++;
+      const seq = state.seq;
+      // A first delivery's first call cannot follow another delivery's: only later ones look.
+      const fenced = rt.options.accounting && (seq > 0 || job.attemptsMade > 0 || job.stalledCounter > 0);
+      if (fenced) {
+        const stored = await this.guard(job, token, await rt.fence.before(jobId));
+        if (stored) return stored;
+      }
+      state.seq++;
+      const reservedAt = Date.now();
       if (rt.options.accounting) {
         const reservation = await this.reserve(job, spec, model, est, callId, seq, state);
         if (!reservation.ok) {
@@ -137,6 +146,15 @@ export class JobPipeline {
             continue;
           }
           return this.waitForBudget(job, token, spec, reservation, decision);
+        }
+        if (fenced) {
+          const verdict = await rt.fence.after(jobId, callId);
+          if (verdict.kind !== 'clear') {
+            await rt.ledger.release(callId, 'another delivery of the job reserved its call first');
+            const stored = await this.guard(job, token, verdict);
+            if (stored) return stored;
+            continue; // the earlier call was stale and is closed now: reserve afresh
+          }
         }
         if (job.data.waitingForBudget !== undefined) await this.stopWaiting(job);
       }
@@ -159,7 +177,7 @@ export class JobPipeline {
           ...(rt.options.callTimeoutMs === undefined ? {} : { timeoutMs: rt.options.callTimeoutMs }),
         });
       } catch (error) {
-        const charged = await this.afterFailedCall(callId, error, est);
+        const charged = await rt.pending.keep({ jobId, callId, costMicros: est.maxCostMicros, reservedAt }, () => this.afterFailedCall(callId, error, est));
         if (charged !== undefined) {
           state.calls++;
           state.costMicros += charged;
@@ -172,12 +190,6 @@ export class JobPipeline {
       const cost = costMicros(response.usage, model);
       state.calls++;
       state.costMicros += cost;
-      if (rt.options.accounting) {
-        const settled = await rt.ledger.settle(callId, { costMicros: cost, usage: response.usage, usageEstimated: response.usageEstimated });
-        if (settled.overrun && !settled.duplicate && est.rawInputTokens > 0) {
-          await raiseSafeBound(rt.db, model.id, response.usage.inputTokens / est.rawInputTokens);
-        }
-      }
       if (!response.usageEstimated) {
         rt.observations.record({ modelId: model.id, estimatedTokens: est.rawInputTokens, reportedTokens: response.usage.inputTokens });
       }
@@ -185,6 +197,34 @@ export class JobPipeline {
       void rt.limiter.refundTokens(model.id, est.maxInputTokens + est.maxOutputTokens - used, admission);
 
       const check = kind.checkOutput(spec.payload, response);
+      // The result is written before the settlement: while the call is open in the ledger another
+      // delivery of the job waits (the fence), and once it is settled the result is there for it
+      // to complete from. Both are kept pending in this process while Postgres is unreachable.
+      let charged: { costMicros: number; calls: number } = state;
+      const settled = await rt.pending.keep({ jobId, callId, costMicros: cost, reservedAt }, async () => {
+        if (check.ok) {
+          // A job delivered before may have been charged for calls of its earlier deliveries too.
+          if (rt.options.accounting && (job.attemptsMade > 0 || job.stalledCounter > 0)) {
+            const before = await this.chargedInAll(jobId);
+            charged = { costMicros: before.costMicros + cost, calls: before.calls + 1 };
+          }
+          await rt.results.complete({
+            jobId,
+            spec,
+            parentId: job.data.parentId,
+            model: model.id,
+            outputText: check.output.text,
+            outputJson: check.output.object,
+            costMicros: charged.costMicros,
+            calls: charged.calls,
+            route: decision,
+          });
+        }
+        return rt.options.accounting ? rt.ledger.settle(callId, { costMicros: cost, usage: response.usage, usageEstimated: response.usageEstimated }) : undefined;
+      });
+      if (settled?.overrun && !settled.duplicate && est.rawInputTokens > 0) {
+        await raiseSafeBound(rt.db, model.id, response.usage.inputTokens / est.rawInputTokens);
+      }
       if (!check.ok) {
         state.failed.push({ modelId: model.id, rating: model.ratings[spec.kind] });
         rt.log.info({ jobId, model: model.id, reason: check.reason }, 'output check failed; escalating');
@@ -194,19 +234,6 @@ export class JobPipeline {
         continue;
       }
 
-      // A job delivered before may have been charged for calls of its earlier deliveries too.
-      const charged = rt.options.accounting && (job.attemptsMade > 0 || job.stalledCounter > 0) ? await this.chargedInAll(jobId) : state;
-      await rt.results.complete({
-        jobId,
-        spec,
-        parentId: job.data.parentId,
-        model: model.id,
-        outputText: check.output.text,
-        outputJson: check.output.object,
-        costMicros: charged.costMicros,
-        calls: charged.calls,
-        route: decision,
-      });
       return { text: check.output.text, model: model.id, costMicros: charged.costMicros };
     }
     throw await this.fail(job, spec, state, `no route settled after ${MAX_ROUTING_STEPS} routing steps`);
@@ -279,6 +306,31 @@ export class JobPipeline {
     await this.rt.records.stopWaiting(job.id!);
   }
 
+  /**
+   * Acts on the fence's verdict: completes from another delivery's stored result (returned),
+   * waits while its call is out, closes its calls as spent once they are stale, or lets the job
+   * go on (undefined).
+   */
+  private async guard(job: IntakeJob, token: string | undefined, verdict: FenceVerdict): Promise<IntakeJobResult | undefined> {
+    const { rt } = this;
+    if (verdict.kind === 'clear') return undefined;
+    if (verdict.kind === 'stored') {
+      const stored = await rt.results.find(job.id!);
+      if (stored) {
+        rt.log.info({ jobId: job.id }, 'another delivery stored the result: completing without a call');
+        return { text: stored.outputText, model: stored.model, costMicros: stored.costMicros };
+      }
+      return undefined;
+    }
+    if (verdict.kind === 'held') {
+      rt.log.info({ jobId: job.id, callId: verdict.holder.callId, heldBy: verdict.holder.workerId, ageMs: verdict.holder.ageMs, waitMs: verdict.waitMs }, 'another delivery of the job has a call out: waiting for it');
+      return this.delay(job, token, verdict.waitMs);
+    }
+    rt.log.warn({ jobId: job.id, callIds: verdict.holders.map((h) => h.callId) }, 'the job has stale calls of a dead delivery: closing them as spent');
+    await rt.ledger.closeStale(rt.fence.staleMs);
+    return this.guard(job, token, await rt.fence.before(job.id!));
+  }
+
   /** Delays the job without burning an attempt. */
   private async delay(job: IntakeJob, token: string | undefined, ms: number): Promise<never> {
     await job.moveToDelayed(Date.now() + ms, token);
@@ -306,11 +358,12 @@ export class JobPipeline {
 
   /**
    * What a job delivered before (a retry, or a worker that died mid-job) has been charged in all:
-   * its settled calls in the ledger, this attempt's included.
+   * its calls in the ledger that were settled or closed as spent (a dead worker's call), this
+   * attempt's earlier calls included.
    */
   private async chargedInAll(jobId: string): Promise<{ costMicros: number; calls: number }> {
     const { rows } = await this.rt.db.execute<{ cost: string | null; calls: number }>(
-      sql`select sum(cost_micros) as cost, count(*)::int as calls from ledger where job_id = ${jobId} and status = 'settled'`,
+      sql`select sum(cost_micros) as cost, count(*)::int as calls from ledger where job_id = ${jobId} and status in ('settled', 'closed_as_spent')`,
     );
     return { costMicros: Number(rows[0]?.cost ?? 0), calls: rows[0]?.calls ?? 0 };
   }
