@@ -18,8 +18,8 @@ export async function expectEveryJobCompleted(pool: pg.Pool, jobIds: readonly st
  * - no reservation is left open;
  * - the budget counters equal the ledger, period by period: spent = the cost of its settled and
  *   closed-as-spent calls, reserved = 0 (checked here in SQL, and by BudgetStore.audit);
- * - each completed job's result cost is the sum of its settled calls (no call charged twice, none
- *   charged without being counted);
+ * - each completed job's result cost and call count are the sum and count of its calls settled or
+ *   closed as spent (no call charged twice, none charged without being counted);
  * - every call the simulator answered has a ledger row that counts it (settled, or closed as spent
  *   when its worker never read the answer), and no more calls were settled on reported usage than
  *   the simulator answered.
@@ -41,13 +41,15 @@ export async function expectLedgerEqualsBudgets(pool: pg.Pool, sim?: SimStats): 
   }
   expect(await new BudgetStore(pool).audit()).toEqual([]);
 
+  // A result's cost and call count are the sum and count of its job's calls settled or closed as
+  // spent (a dead worker's call counts: the job paid for it).
   const mismatched = await pool.query<{ job_id: string; result_cost: string; settled_cost: string }>(
-    `select r.job_id, r.cost_micros as result_cost, coalesce(sum(l.cost_micros), 0) as settled_cost
-       from results r left join ledger l on l.job_id = r.job_id and l.status = 'settled'
-      group by r.job_id, r.cost_micros
-     having r.cost_micros <> coalesce(sum(l.cost_micros), 0)`,
+    `select r.job_id, r.cost_micros as result_cost, coalesce(sum(l.cost_micros), 0) as settled_cost, r.calls, count(l.call_id)::int as ledger_calls
+       from results r left join ledger l on l.job_id = r.job_id and l.status in ('settled', 'closed_as_spent')
+      group by r.job_id, r.cost_micros, r.calls
+     having r.cost_micros <> coalesce(sum(l.cost_micros), 0) or r.calls <> count(l.call_id)`,
   );
-  expect(mismatched.rows, 'results whose cost differs from their settled calls').toEqual([]);
+  expect(mismatched.rows, 'results whose cost or call count differs from their charged calls').toEqual([]);
 
   if (sim) {
     const calls = await pool.query<{ settled: number; counted: number }>(
