@@ -1,6 +1,8 @@
 import { DelayedError, UnrecoverableError, WaitingChildrenError, type Job } from 'bullmq';
 import { sql } from 'drizzle-orm';
+import { isTransient } from '../budget/apply-budget-batch.js';
 import { newCallId } from '../budget/budget-ledger.js';
+import { UnknownCallError } from '../budget/unknown-call-error.js';
 import type { ReserveRefused } from '../budget/types.js';
 import { FrugalError } from '../errors.js';
 import { JOB_KINDS } from '../jobs/index.js';
@@ -147,20 +149,28 @@ export class JobPipeline {
           }
           return this.waitForBudget(job, token, spec, reservation, decision);
         }
-        if (fenced) {
-          const verdict = await rt.fence.after(jobId, callId);
-          if (verdict.kind !== 'clear') {
-            await rt.ledger.release(callId, 'another delivery of the job reserved its call first');
-            const stored = await this.guard(job, token, verdict);
-            if (stored) return stored;
-            continue; // the earlier call was stale and is closed now: reserve afresh
+        try {
+          if (fenced) {
+            const verdict = await rt.fence.after(jobId, callId);
+            if (verdict.kind !== 'clear') {
+              await rt.ledger.release(callId, 'another delivery of the job reserved its call first');
+              const stored = await this.guard(job, token, verdict);
+              if (stored) return stored;
+              continue; // the earlier call was stale and is closed now: reserve afresh
+            }
           }
+          if (job.data.waitingForBudget !== undefined) await this.stopWaiting(job);
+        } catch (error) {
+          await this.releaseUncalled(job, callId, error);
+          throw error;
         }
-        if (job.data.waitingForBudget !== undefined) await this.stopWaiting(job);
       }
       // The rate-limit slot is taken last, just before the call: a slot taken before the
       // reservation's round trip could reach the provider in its next window, over its limit.
-      const admission = await rt.limiter.acquire(model.id, est.maxInputTokens + est.maxOutputTokens);
+      const admission = await rt.limiter.acquire(model.id, est.maxInputTokens + est.maxOutputTokens).catch(async (error: unknown) => {
+        if (rt.options.accounting) await this.releaseUncalled(job, callId, error);
+        throw error;
+      });
       if (!admission.ok) {
         if (rt.options.accounting) await rt.ledger.release(callId, 'no rate-limit slot at the provider in this window');
         return this.delay(job, token, admission.retryInMs);
@@ -262,6 +272,8 @@ export class JobPipeline {
       if (error instanceof FrugalError && (error.code === 'BUDGET_UNKNOWN' || error.code === 'CALL_UNPRICED')) {
         throw await this.fail(job, spec, state, error.message);
       }
+      // The reservation may have committed with its answer lost.
+      if (isTransient(error)) await this.releaseUncalled(job, callId, error);
       throw error;
     }
   }
@@ -329,6 +341,20 @@ export class JobPipeline {
     rt.log.warn({ jobId: job.id, callIds: verdict.holders.map((h) => h.callId) }, 'the job has stale calls of a dead delivery: closing them as spent');
     await rt.ledger.closeStale(rt.fence.staleMs);
     return this.guard(job, token, await rt.fence.before(job.id!));
+  }
+
+  /**
+   * Gives back the reservation of a call that was never made because an error came between the
+   * reservation and the call; otherwise the job's next delivery would wait for it (the fence)
+   * until it turned stale. Kept pending while Postgres is unreachable.
+   */
+  private async releaseUncalled(job: IntakeJob, callId: string, error: unknown): Promise<void> {
+    if (error instanceof DelayedError) return; // every wait releases before delaying
+    await this.rt.pending
+      .keep({ jobId: job.id!, callId, costMicros: 0, reservedAt: Date.now() }, () => this.rt.ledger.release(callId, `no call was made: ${error instanceof Error ? error.message : String(error)}`))
+      .catch((e: unknown) => {
+        if (!(e instanceof UnknownCallError)) this.rt.log.warn({ jobId: job.id, callId, err: String(e) }, 'releasing an unused reservation failed');
+      });
   }
 
   /** Delays the job without burning an attempt. */
