@@ -206,6 +206,7 @@ export class FrugalWorker {
           `shutdown deadline passed with ${unwritten.length} settlement(s) Postgres never took: their reservations will be closed as spent at their maximum after the stale age`,
         );
       }
+      this.runtime.pending.abandon();
       this.runtime.log.warn({ deadlineMs: deadline }, 'shutdown deadline passed; abandoning running jobs to stalled-job recovery');
       await this.worker.close(true).catch(() => {});
     }

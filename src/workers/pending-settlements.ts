@@ -37,6 +37,8 @@ export class PendingSettlements {
   private readonly pending = new Map<string, PendingWrite & { since: number; tries: number; lastError: string }>();
   private readonly firstBackoffMs: number;
   private readonly maxBackoffMs: number;
+  private readonly sleepers = new Set<() => void>();
+  private abandoned = false;
 
   constructor(private readonly options: PendingSettlementsOptions) {
     this.firstBackoffMs = options.firstBackoffMs ?? 100;
@@ -72,15 +74,37 @@ export class PendingSettlements {
           logger.warn({ jobId: what.jobId, callId: what.callId, costMicros: what.costMicros, err: message }, 'Postgres unreachable after the provider answered: keeping the settlement pending');
         }
         const wait = Math.round(backoff * (1 + Math.random() * 0.2));
-        if (Date.now() + wait > giveUpAt) {
+        if (this.abandoned || Date.now() + wait > giveUpAt) {
           this.pending.delete(what.callId);
           logger.error({ jobId: what.jobId, callId: what.callId, costMicros: what.costMicros, tries, err: message }, 'pending settlement abandoned: its reservation turns stale and is closed as spent');
           throw new SettlementAbandonedError(what.callId, what.jobId, error);
         }
-        await new Promise((resolve) => setTimeout(resolve, wait));
+        await this.sleep(wait);
         backoff = Math.min(backoff * 2, this.maxBackoffMs);
       }
     }
+  }
+
+  /**
+   * Stops retrying: each pending write tries once more now and, failing, gives up
+   * (SettlementAbandonedError). For a shutdown whose deadline passed.
+   */
+  abandon(): void {
+    this.abandoned = true;
+    for (const wake of this.sleepers) wake();
+    this.sleepers.clear();
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const wake = (): void => {
+        clearTimeout(timer);
+        this.sleepers.delete(wake);
+        resolve();
+      };
+      const timer = setTimeout(wake, ms);
+      this.sleepers.add(wake);
+    });
   }
 
   /** The writes waiting for Postgres now. */

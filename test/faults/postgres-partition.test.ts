@@ -1,5 +1,9 @@
+import { Writable } from 'node:stream';
+import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BudgetStore } from '../../src/budget/budget-store.js';
+import { loadConfig } from '../../src/config.js';
+import { FrugalWorker } from '../../src/workers/frugal-worker.js';
 import { parseJobSpec } from '../../src/jobs/job-spec.js';
 import type { RunningSimulator } from '../../src/providers/sim/simulator.js';
 import { createIntakeQueue } from '../../src/queue/queues.js';
@@ -76,5 +80,38 @@ describe('a worker cut from Postgres after the provider answered', () => {
     for (const worker of workers) expect(await worker.exited).toBe(0);
 
     await expectOneJobPaidOnce({ pool: env.pool, redis: env.redis, prefix: env.prefix, jobId: jobId!, sim: sim.stats() });
+  });
+});
+
+describe('a worker stopped while Postgres is unreachable and a settlement is pending', () => {
+  it('waits for it up to its shutdown timeout, then logs the settlement it could not write and exits', { timeout: 60_000 }, async () => {
+    const prefix = `${env.prefix}-stop`;
+    const proxy = proxies[0]!;
+    proxy.restore();
+    const lines: Array<Record<string, unknown>> = [];
+    const logger = pino({ level: 'info' }, new Writable({ write: (chunk: Buffer, _e, done) => (lines.push(JSON.parse(chunk.toString()) as Record<string, unknown>), done()) }));
+    const config = loadConfig({ DATABASE_URL: proxy.route(env.databaseUrl), REDIS_URL: env.redisUrl, FRUGAL_PREFIX: prefix, FRUGAL_SIM_URL: sim.url, LOG_LEVEL: 'silent' });
+    const worker = await FrugalWorker.start(config, { logger, concurrency: 1, shutdownTimeoutMs: 1_500, staleReservationMs: 60_000 });
+    const before = sim.stats().byStatus['200'] ?? 0;
+    const [jobId] = await enqueueJobs({ DATABASE_URL: env.databaseUrl, REDIS_URL: env.redisUrl, FRUGAL_PREFIX: prefix, LOG_LEVEL: 'silent' }, [
+      parseJobSpec({ kind: 'summarize', tier: 'basic', payload: { text: 'The shop opened late. Customers waited outside in the rain for an hour.' }, budgets: ['team'] }),
+    ]);
+    const reserved = await waitFor(
+      async () => (await env.pool.query<{ call_id: string }>(`select call_id from ledger where job_id = $1 and status = 'reserved'`, [jobId])).rows[0],
+      { what: 'the call reserved' },
+    );
+    proxy.cut();
+    await waitFor(() => lines.some((l) => l.msg === 'Postgres unreachable after the provider answered: keeping the settlement pending'), { what: 'the settlement pending', timeoutMs: CALL_MS + 5_000 });
+    expect(sim.stats().byStatus['200']).toBe(before + 1);
+
+    const started = Date.now();
+    await worker.close();
+    expect(Date.now() - started, 'the shutdown waited for the pending settlement').toBeGreaterThanOrEqual(1_500);
+    const unwritten = lines.find((l) => typeof l.msg === 'string' && l.msg.includes('settlement(s) Postgres never took'));
+    expect(unwritten, JSON.stringify(lines.map((l) => l.msg))).toMatchObject({ settlements: [{ jobId, callId: reserved.call_id, costMicros: expect.any(Number) }] });
+    proxy.restore();
+    // Nothing was written for the call: it stays reserved until the stale close charges it in full.
+    const { rows } = await env.pool.query<{ status: string }>('select status from ledger where call_id = $1', [reserved.call_id]);
+    expect(rows).toEqual([{ status: 'reserved' }]);
   });
 });
