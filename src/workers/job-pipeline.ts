@@ -94,6 +94,8 @@ export class JobPipeline {
     const prompt = kind.buildPrompt(spec.payload);
     const request = estimateRequestFor(spec, prompt);
     const state: AttemptState = { failed: [], skip: new Map(), roomMicros: undefined, lastRefusal: undefined, calls: 0, costMicros: 0, seq: 0, route: undefined };
+    /** This delivery's calls: their settlements are not another delivery's (the fence). */
+    const ownCalls: string[] = [];
 
     for (let step = 0; step < MAX_ROUTING_STEPS; step++) {
       // Models are estimated (their tokens counted) only when they could be the cheapest.
@@ -132,7 +134,7 @@ export class JobPipeline {
       // A first delivery's first call cannot follow another delivery's: only later ones look.
       const fenced = rt.options.accounting && (seq > 0 || job.attemptsMade > 0 || job.stalledCounter > 0);
       if (fenced) {
-        const stored = await this.guard(job, token, await rt.fence.before(jobId));
+        const stored = await this.guard(job, token, await rt.fence.before(jobId, ownCalls), ownCalls);
         if (stored) return stored;
       }
       state.seq++;
@@ -154,12 +156,13 @@ export class JobPipeline {
             const verdict = await rt.fence.after(jobId, callId);
             if (verdict.kind !== 'clear') {
               await rt.ledger.release(callId, 'another delivery of the job reserved its call first');
-              const stored = await this.guard(job, token, verdict);
+              const stored = await this.guard(job, token, verdict, ownCalls);
               if (stored) return stored;
               continue; // the earlier call was stale and is closed now: reserve afresh
             }
           }
           if (job.data.waitingForBudget !== undefined) await this.stopWaiting(job);
+          ownCalls.push(callId);
         } catch (error) {
           await this.releaseUncalled(job, callId, error);
           throw error;
@@ -200,6 +203,15 @@ export class JobPipeline {
       const cost = costMicros(response.usage, model);
       state.calls++;
       state.costMicros += cost;
+      if (rt.options.accounting) {
+        // Kept pending in this process while Postgres is unreachable: the call is never made again.
+        const settled = await rt.pending.keep({ jobId, callId, costMicros: cost, reservedAt }, () =>
+          rt.ledger.settle(callId, { costMicros: cost, usage: response.usage, usageEstimated: response.usageEstimated }),
+        );
+        if (settled.overrun && !settled.duplicate && est.rawInputTokens > 0) {
+          await raiseSafeBound(rt.db, model.id, response.usage.inputTokens / est.rawInputTokens);
+        }
+      }
       if (!response.usageEstimated) {
         rt.observations.record({ modelId: model.id, estimatedTokens: est.rawInputTokens, reportedTokens: response.usage.inputTokens });
       }
@@ -207,34 +219,6 @@ export class JobPipeline {
       void rt.limiter.refundTokens(model.id, est.maxInputTokens + est.maxOutputTokens - used, admission);
 
       const check = kind.checkOutput(spec.payload, response);
-      // The result is written before the settlement: while the call is open in the ledger another
-      // delivery of the job waits (the fence), and once it is settled the result is there for it
-      // to complete from. Both are kept pending in this process while Postgres is unreachable.
-      let charged: { costMicros: number; calls: number } = state;
-      const settled = await rt.pending.keep({ jobId, callId, costMicros: cost, reservedAt }, async () => {
-        if (check.ok) {
-          // A job delivered before may have been charged for calls of its earlier deliveries too.
-          if (rt.options.accounting && (job.attemptsMade > 0 || job.stalledCounter > 0)) {
-            const before = await this.chargedInAll(jobId);
-            charged = { costMicros: before.costMicros + cost, calls: before.calls + 1 };
-          }
-          await rt.results.complete({
-            jobId,
-            spec,
-            parentId: job.data.parentId,
-            model: model.id,
-            outputText: check.output.text,
-            outputJson: check.output.object,
-            costMicros: charged.costMicros,
-            calls: charged.calls,
-            route: decision,
-          });
-        }
-        return rt.options.accounting ? rt.ledger.settle(callId, { costMicros: cost, usage: response.usage, usageEstimated: response.usageEstimated }) : undefined;
-      });
-      if (settled?.overrun && !settled.duplicate && est.rawInputTokens > 0) {
-        await raiseSafeBound(rt.db, model.id, response.usage.inputTokens / est.rawInputTokens);
-      }
       if (!check.ok) {
         state.failed.push({ modelId: model.id, rating: model.ratings[spec.kind] });
         rt.log.info({ jobId, model: model.id, reason: check.reason }, 'output check failed; escalating');
@@ -244,6 +228,22 @@ export class JobPipeline {
         continue;
       }
 
+      // A job delivered before may have been charged for calls of its earlier deliveries too.
+      const charged = await rt.pending.keep({ jobId, callId, costMicros: cost, reservedAt }, async () => {
+        const total = rt.options.accounting && (job.attemptsMade > 0 || job.stalledCounter > 0) ? await this.chargedInAll(jobId) : state;
+        await rt.results.complete({
+          jobId,
+          spec,
+          parentId: job.data.parentId,
+          model: model.id,
+          outputText: check.output.text,
+          outputJson: check.output.object,
+          costMicros: total.costMicros,
+          calls: total.calls,
+          route: decision,
+        });
+        return total;
+      });
       return { text: check.output.text, model: model.id, costMicros: charged.costMicros };
     }
     throw await this.fail(job, spec, state, `no route settled after ${MAX_ROUTING_STEPS} routing steps`);
@@ -323,7 +323,7 @@ export class JobPipeline {
    * waits while its call is out, closes its calls as spent once they are stale, or lets the job
    * go on (undefined).
    */
-  private async guard(job: IntakeJob, token: string | undefined, verdict: FenceVerdict): Promise<IntakeJobResult | undefined> {
+  private async guard(job: IntakeJob, token: string | undefined, verdict: FenceVerdict, ownCalls: readonly string[]): Promise<IntakeJobResult | undefined> {
     const { rt } = this;
     if (verdict.kind === 'clear') return undefined;
     if (verdict.kind === 'stored') {
@@ -335,12 +335,15 @@ export class JobPipeline {
       return undefined;
     }
     if (verdict.kind === 'held') {
-      rt.log.info({ jobId: job.id, callId: verdict.holder.callId, heldBy: verdict.holder.workerId, ageMs: verdict.holder.ageMs, waitMs: verdict.waitMs }, 'another delivery of the job has a call out: waiting for it');
+      rt.log.info(
+        { jobId: job.id, callId: verdict.holder.callId, heldBy: verdict.holder.workerId, ageMs: verdict.holder.ageMs, waitMs: verdict.waitMs },
+        verdict.reason === 'open' ? 'another delivery of the job has a call out: waiting for it' : 'another delivery of the job just settled a call: waiting for its result',
+      );
       return this.delay(job, token, verdict.waitMs);
     }
     rt.log.warn({ jobId: job.id, callIds: verdict.holders.map((h) => h.callId) }, 'the job has stale calls of a dead delivery: closing them as spent');
     await rt.ledger.closeStale(rt.fence.staleMs);
-    return this.guard(job, token, await rt.fence.before(job.id!));
+    return this.guard(job, token, await rt.fence.before(job.id!, ownCalls), ownCalls);
   }
 
   /**

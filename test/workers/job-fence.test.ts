@@ -67,15 +67,31 @@ describe('the job fence', () => {
     expect(await new JobFence(env.pool, { staleMs: 60_000 }).before(jobId)).toMatchObject({ kind: 'stale', holders: [{ callId: open.callId }] });
   });
 
-  it('lets the job go on once the other call settled without a result, and completes it from the result once one is stored', async () => {
+  it("waits a moment for the result of another delivery's call settled just now, then lets the job go on without one", async () => {
     const jobId = newJob();
     const done = call({ jobId, maxCostMicros: 100 });
     await ledger.reserve(done);
     await ledger.settle(done.callId, { costMicros: 5, usage: usage() });
-    const fence = new JobFence(env.pool, { staleMs: 60_000 });
-    expect(await fence.before(jobId)).toEqual({ kind: 'clear' });
+    expect(await new JobFence(env.pool, { staleMs: 60_000 }).before(jobId)).toMatchObject({ kind: 'held', reason: 'settling', holder: { callId: done.callId } });
+    expect(await new JobFence(env.pool, { staleMs: 60_000 }).before(jobId, [done.callId]), "the delivery's own call").toEqual({ kind: 'clear' });
+    await env.pool.query(`update ledger set settled_at = now() - interval '6 seconds' where call_id = $1`, [done.callId]);
+    expect(await new JobFence(env.pool, { staleMs: 60_000 }).before(jobId)).toEqual({ kind: 'clear' });
+  });
+
+  it('does not wait after a failed call charged at its maximum: no result can follow it', async () => {
+    const jobId = newJob();
+    const failed = call({ jobId, maxCostMicros: 100 });
+    await ledger.reserve(failed);
+    await ledger.settle(failed.callId, { costMicros: 100, usage: usage(), usageEstimated: true });
+    expect(await new JobFence(env.pool, { staleMs: 60_000 }).before(jobId)).toEqual({ kind: 'clear' });
+  });
+
+  it('completes the job from the result another delivery stored, whatever its calls', async () => {
+    const jobId = newJob();
+    const open = call({ jobId, maxCostMicros: 100 });
+    await ledger.reserve(open);
     await storeResult(jobId);
-    expect(await fence.before(jobId)).toEqual({ kind: 'stored' });
+    expect(await new JobFence(env.pool, { staleMs: 60_000 }).before(jobId)).toEqual({ kind: 'stored' });
   });
 
   it('after reserving, counts only the reservations that began earlier: of two racing deliveries the later yields', async () => {
