@@ -695,7 +695,8 @@ async function findExistingReservations(pool: pg.Pool, items: readonly BatchItem
 // 23503: a budget deleted while this batch was creating its period row; the retry no longer sees it.
 const TRANSIENT_CODES = new Set(['23503', '40001', '40P01', '55P03', '57P01', '57P02', '57P03', '08000', '08003', '08006', '53300']);
 
-function isTransient(error: unknown): boolean {
+/** Deadlocks, serialization failures, lost or refused connections: worth trying again. */
+export function isTransient(error: unknown): boolean {
   const code = (error as { code?: string }).code;
   return (code !== undefined && TRANSIENT_CODES.has(code)) || isConnectionError(error);
 }

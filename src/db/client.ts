@@ -1,6 +1,6 @@
 import { drizzle, type NodePgDatabase } from 'drizzle-orm/node-postgres';
 import pg from 'pg';
-import { SchemaMissingError, ServiceUnavailableError, redactUrl } from '../errors.js';
+import { InputError, SchemaMissingError, ServiceUnavailableError, redactUrl } from '../errors.js';
 import * as budget from './schema/budget.js';
 import * as jobs from './schema/jobs.js';
 import * as pricing from './schema/pricing.js';
@@ -22,6 +22,11 @@ export interface OpenDbOptions {
   applicationName?: string;
   /** Fail unless the database has frugal's tables (`frugal migrate` made them). Default true. */
   requireSchema?: boolean;
+  /**
+   * Identity of the worker process, set on every connection as `frugal.worker_id`: ledger rows
+   * reserved through this pool carry it (their column default reads it). Default: none.
+   */
+  workerId?: string;
 }
 
 /**
@@ -34,6 +39,7 @@ export async function openDb(url: string, options: OpenDbOptions = {}): Promise<
     max: options.max ?? 10,
     application_name: options.applicationName ?? 'frugal',
     connectionTimeoutMillis: 5_000,
+    ...(options.workerId === undefined ? {} : { options: `-c frugal.worker_id=${checkWorkerId(options.workerId)}` }),
   });
   // An idle client that loses its connection emits 'error' on the pool; without a listener
   // that would crash the process. The next query gets a fresh connection.
@@ -81,3 +87,10 @@ export function describePgError(error: unknown, url: string): Error {
   return error instanceof Error ? error : new Error(String(error));
 }
 
+/** A worker id travels in the connection's start-up options: only characters that need no quoting there. */
+function checkWorkerId(workerId: string): string {
+  if (!/^[A-Za-z0-9._:/-]{1,200}$/.test(workerId)) {
+    throw new InputError(`worker id ${JSON.stringify(workerId)} has characters other than letters, digits and . _ : / -`, 'choose a worker id of those characters');
+  }
+  return workerId;
+}

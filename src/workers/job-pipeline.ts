@@ -1,5 +1,7 @@
 import { DelayedError, UnrecoverableError, WaitingChildrenError, type Job } from 'bullmq';
+import { isTransient } from '../budget/apply-budget-batch.js';
 import { newCallId } from '../budget/budget-ledger.js';
+import { UnknownCallError } from '../budget/unknown-call-error.js';
 import type { ReserveRefused } from '../budget/types.js';
 import { FrugalError } from '../errors.js';
 import { JOB_KINDS } from '../jobs/index.js';
@@ -26,6 +28,7 @@ import { chunkTokensFor } from '../router/chunk-size.js';
 import { estimateRequestFor } from '../router/forecast.js';
 import { route, type Route, type RouteRequest } from '../router/route.js';
 import { AttemptExhaustedError } from './attempt-exhausted-error.js';
+import type { FenceVerdict } from './job-fence.js';
 import type { WorkerRuntime } from './worker-runtime.js';
 
 type IntakeJob = Job<IntakeJobData, IntakeJobResult>;
@@ -127,6 +130,8 @@ export class JobPipeline {
     const prompt = kind.buildPrompt(spec.payload);
     const request = estimateRequestFor(spec, prompt);
     const state = resumeAttempt(job);
+    /** This delivery's calls: their settlements are not another delivery's (the fence). */
+    const ownCalls: string[] = [];
 
     for (let step = 0; step < MAX_ROUTING_STEPS; step++) {
       // Models are estimated (their tokens counted) only when they could be the cheapest.
@@ -161,7 +166,15 @@ export class JobPipeline {
       const slowed = rt.health.slowedMs(model.provider);
       if (slowed > 0) return this.delay(job, token, slowed + Math.floor(Math.random() * 50), state);
       const callId = newCallId();
-      const seq = state.seq++;
+      const seq = state.seq;
+      // A first delivery's first call cannot follow another delivery's: only later ones look.
+      const fenced = rt.options.accounting && (seq > 0 || job.attemptsMade > 0 || job.stalledCounter > 0);
+      if (fenced) {
+        const stored = await this.guard(job, token, await rt.fence.before(jobId, ownCalls), ownCalls);
+        if (stored) return stored;
+      }
+      state.seq++;
+      const reservedAt = Date.now();
       if (rt.options.accounting) {
         const reservation = await this.reserve(job, spec, model, est, callId, seq, state);
         if (!reservation.ok) {
@@ -174,11 +187,29 @@ export class JobPipeline {
           }
           return this.waitForBudget(job, token, spec, reservation, decision, state);
         }
-        if (job.data.waitingForBudget !== undefined) await this.stopWaiting(job);
+        try {
+          if (fenced) {
+            const verdict = await rt.fence.after(jobId, callId);
+            if (verdict.kind !== 'clear') {
+              await rt.ledger.release(callId, 'another delivery of the job reserved its call first');
+              const stored = await this.guard(job, token, verdict, ownCalls);
+              if (stored) return stored;
+              continue; // the earlier call was stale and is closed now: reserve afresh
+            }
+          }
+          if (job.data.waitingForBudget !== undefined) await this.stopWaiting(job);
+          ownCalls.push(callId);
+        } catch (error) {
+          await this.releaseUncalled(job, callId, error);
+          throw error;
+        }
       }
       // The rate-limit slot is taken last, just before the call: a slot taken before the
       // reservation's round trip could reach the provider in its next window, over its limit.
-      const admission = await rt.limiter.acquire(model.id, est.maxInputTokens + est.maxOutputTokens);
+      const admission = await rt.limiter.acquire(model.id, est.maxInputTokens + est.maxOutputTokens).catch(async (error: unknown) => {
+        if (rt.options.accounting) await this.releaseUncalled(job, callId, error);
+        throw error;
+      });
       if (!admission.ok) {
         if (rt.options.accounting) await rt.ledger.release(callId, 'no rate-limit slot at the provider in this window');
         return this.delay(job, token, admission.retryInMs, state);
@@ -196,7 +227,7 @@ export class JobPipeline {
           ...(rt.options.callTimeoutMs === undefined ? {} : { timeoutMs: rt.options.callTimeoutMs }),
         });
       } catch (error) {
-        const charged = await this.afterFailedCall(callId, error, est);
+        const charged = await rt.pending.keep({ jobId, callId, costMicros: est.maxCostMicros, reservedAt }, () => this.afterFailedCall(callId, error, est));
         if (charged !== undefined) {
           state.calls++;
           state.costMicros += charged;
@@ -210,7 +241,10 @@ export class JobPipeline {
       state.calls++;
       state.costMicros += cost;
       if (rt.options.accounting) {
-        const settled = await rt.ledger.settle(callId, { costMicros: cost, usage: response.usage, usageEstimated: response.usageEstimated });
+        // Kept pending in this process while Postgres is unreachable: the call is never made again.
+        const settled = await rt.pending.keep({ jobId, callId, costMicros: cost, reservedAt }, () =>
+          rt.ledger.settle(callId, { costMicros: cost, usage: response.usage, usageEstimated: response.usageEstimated }),
+        );
         if (settled.overrun && !settled.duplicate && est.rawInputTokens > 0) {
           await raiseSafeBound(rt.db, model.id, response.usage.inputTokens / est.rawInputTokens);
         }
@@ -245,7 +279,8 @@ export class JobPipeline {
 
       // With accounting, the stored cost and calls are the job's ledger rows (every delivery and
       // attempt included), summed in the transaction that stores the result.
-      const charged = await rt.results.complete({
+      const charged = await rt.pending.keep({ jobId, callId, costMicros: cost, reservedAt }, () =>
+        rt.results.complete({
         jobId,
         spec,
         parentId: job.data.parentId,
@@ -256,7 +291,8 @@ export class JobPipeline {
         calls: state.calls,
         chargedByLedger: rt.options.accounting,
         route: decision,
-      });
+      }),
+      );
       return { text: check.output.text, model: model.id, costMicros: charged.costMicros };
     }
     throw await this.fail(job, spec, state, `no route settled after ${MAX_ROUTING_STEPS} routing steps`);
@@ -285,6 +321,8 @@ export class JobPipeline {
       if (error instanceof FrugalError && (error.code === 'BUDGET_UNKNOWN' || error.code === 'CALL_UNPRICED')) {
         throw await this.fail(job, spec, state, error.message);
       }
+      // The reservation may have committed with its answer lost.
+      if (isTransient(error)) await this.releaseUncalled(job, callId, error);
       throw error;
     }
   }
@@ -343,6 +381,48 @@ export class JobPipeline {
     const { waitingForBudget: _, ...data } = job.data;
     await job.updateData(data);
     await this.rt.records.stopWaiting(job.id!);
+  }
+
+  /**
+   * Acts on the fence's verdict: completes from another delivery's stored result (returned),
+   * waits while its call is out, closes its calls as spent once they are stale, or lets the job
+   * go on (undefined).
+   */
+  private async guard(job: IntakeJob, token: string | undefined, verdict: FenceVerdict, ownCalls: readonly string[]): Promise<IntakeJobResult | undefined> {
+    const { rt } = this;
+    if (verdict.kind === 'clear') return undefined;
+    if (verdict.kind === 'stored') {
+      const stored = await rt.results.find(job.id!);
+      if (stored) {
+        rt.log.info({ jobId: job.id }, 'another delivery stored the result: completing without a call');
+        return { text: stored.outputText, model: stored.model, costMicros: stored.costMicros };
+      }
+      return undefined;
+    }
+    if (verdict.kind === 'held') {
+      rt.log.info(
+        { jobId: job.id, callId: verdict.holder.callId, heldBy: verdict.holder.workerId, ageMs: verdict.holder.ageMs, waitMs: verdict.waitMs },
+        verdict.reason === 'open' ? 'another delivery of the job has a call out: waiting for it' : 'another delivery of the job just settled a call: waiting for its result',
+      );
+      return this.delay(job, token, verdict.waitMs);
+    }
+    rt.log.warn({ jobId: job.id, callIds: verdict.holders.map((h) => h.callId) }, 'the job has stale calls of a dead delivery: closing them as spent');
+    await rt.ledger.closeStale(rt.fence.staleMs);
+    return this.guard(job, token, await rt.fence.before(job.id!, ownCalls), ownCalls);
+  }
+
+  /**
+   * Gives back the reservation of a call that was never made because an error came between the
+   * reservation and the call; otherwise the job's next delivery would wait for it (the fence)
+   * until it turned stale. Kept pending while Postgres is unreachable.
+   */
+  private async releaseUncalled(job: IntakeJob, callId: string, error: unknown): Promise<void> {
+    if (error instanceof DelayedError) return; // every wait releases before delaying
+    await this.rt.pending
+      .keep({ jobId: job.id!, callId, costMicros: 0, reservedAt: Date.now() }, () => this.rt.ledger.release(callId, `no call was made: ${error instanceof Error ? error.message : String(error)}`))
+      .catch((e: unknown) => {
+        if (!(e instanceof UnknownCallError)) this.rt.log.warn({ jobId: job.id, callId, err: String(e) }, 'releasing an unused reservation failed');
+      });
   }
 
   /** Delays the job without burning an attempt; with `state`, the attempt continues from it afterwards. */

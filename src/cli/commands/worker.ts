@@ -13,6 +13,7 @@ interface WorkerOptions {
   concurrency: string;
   untilEmpty?: boolean;
   chunkTokens?: string;
+  staleReservationMs?: string;
 }
 
 export function registerWorker(program: Command): void {
@@ -22,10 +23,12 @@ export function registerWorker(program: Command): void {
     .option('--concurrency <n>', 'jobs worked on at once by this process', '50')
     .option('--until-empty', 'exit once nothing is left that can run now (jobs waiting for budget do not hold it)')
     .option('--chunk-tokens <n>', 'largest piece of a long document summarized in one call (tokens)', '12000')
+    .option('--stale-reservation-ms <ms>', "age after which an unsettled call is taken for a dead worker's and closed as spent; also how long a job waits for another delivery's open call (must exceed the longest call)", '600000')
     .action(async (options: WorkerOptions) => {
       const config = getConfig();
       const concurrency = parseCount(options.concurrency, '--concurrency', { max: 10_000 });
       const chunkTokens = parseCount(options.chunkTokens ?? '12000', '--chunk-tokens', { min: 100, max: 10_000_000 });
+      const staleReservationMs = parseCount(options.staleReservationMs ?? '600000', '--stale-reservation-ms', { min: 1_000, max: 86_400_000 });
       // On a terminal: a progress ticker, and log lines for people (warnings and worse unless
       // LOG_LEVEL says otherwise). Elsewhere: JSON log lines for log collectors.
       const statusLine = process.stderr.isTTY ? new StatusLine(process.stderr) : undefined;
@@ -50,7 +53,7 @@ export function registerWorker(program: Command): void {
       process.on('SIGINT', () => stop('SIGINT'));
       process.on('SIGTERM', () => stop('SIGTERM'));
 
-      const worker = await FrugalWorker.start(config, { concurrency, chunkTokens, logger: log });
+      const worker = await FrugalWorker.start(config, { concurrency, chunkTokens, staleReservationMs, logger: log });
       // The nightly report's schedules land on their own queue; every worker process serves it.
       const reports = await startReportWorker(config, { logger: log });
       const progress = new WorkerProgressTracker(worker, { logger: log, ...(statusLine ? { statusLine } : {}) });

@@ -91,6 +91,11 @@ export const ledger = pgTable(
     startedAt: at('started_at').notNull().defaultNow(),
     settledAt: at('settled_at'),
     error: text('error'),
+    /**
+     * The worker process that reserved the call (`host/pid/instance`), from the connection's
+     * `frugal.worker_id` setting; null for rows of other processes. The job fence names it.
+     */
+    workerId: text('worker_id').default(sql`nullif(current_setting('frugal.worker_id', true), '')`),
   },
   (t) => [
     index('ledger_job_idx').on(t.jobId),
