@@ -129,6 +129,11 @@ describe('frugal jobs', () => {
     expect(failed.total).toBe(1);
     expect(failed.jobs[0]).toMatchObject({ jobId, kind: 'extract', tier: 'premium', budgets: ['team'], parentId: null });
     expect(failed.jobs[0]!.error).toMatch(/output check failed|no higher-rated model/);
+    // The reason names the models that failed their checks; MODEL shows the last one called.
+    const { rows: called } = await env.pool.query<{ model: string }>('select model from ledger where job_id = $1 order by started_at desc, seq desc limit 1', [jobId]);
+    expect(called[0]?.model).toBeDefined();
+    expect(failed.jobs[0]!.model).toBe(called[0]!.model);
+    expect(failed.jobs[0]!.error).toContain(called[0]!.model);
 
     expect(await retryJobs(ctx, { id: jobId })).toEqual({ done: [{ jobId, requestedId: jobId }], skipped: [] });
     await waitFor(async () => (await status(jobId)) === 'completed', { what: 'the retried job to complete' });
