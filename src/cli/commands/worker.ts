@@ -3,6 +3,7 @@ import { createLogger } from '../../log.js';
 import { FrugalWorker } from '../../workers/frugal-worker.js';
 import { startReportWorker } from '../../workers/report-worker.js';
 import { getConfig } from '../../config.js';
+import { formatDrainOutcome } from '../format-drain-outcome.js';
 import { parseCount } from '../parse-options.js';
 
 interface WorkerOptions {
@@ -58,11 +59,9 @@ export function registerWorker(program: Command): void {
       }
 
       if (options.untilEmpty) {
-        const { waitingForBudget } = await worker.untilEmpty();
+        const outcome = await worker.untilEmpty();
         await closeAll();
-        process.stderr.write(
-          `queue drained${waitingForBudget ? `: ${waitingForBudget} job(s) waiting for budget (frugal status shows which)` : ''}\n`,
-        );
+        process.stderr.write(`${formatDrainOutcome(outcome)}\n`);
         return;
       }
       await new Promise<never>(() => {});
