@@ -270,6 +270,9 @@ export class JobPipeline {
     await this.rt.records.markWaiting(job.id!, spec, refusal.blockingBudget, until, job.data.parentId, decision);
     await job.updateData({ ...job.data, waitingForBudget: refusal.blockingBudget });
     this.rt.log.info({ jobId: job.id, budget: refusal.blockingBudget, until }, 'waiting for budget');
+    // Refusals come before spending reaches 100 %, so that threshold may never fire: the first
+    // job made to wait in a period records an "exhausted" alert instead (once; later ones are no-ops).
+    await this.rt.ledger.recordExhausted(refusal.blockingBudget).catch((error: unknown) => this.rt.log.warn({ err: String(error) }, 'recording the exhausted alert failed'));
     return this.delay(job, token, Math.max(until.getTime() - now, 1));
   }
 

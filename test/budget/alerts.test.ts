@@ -192,6 +192,41 @@ describe('budget alerts', () => {
     }
   });
 
+  it('pushes "exhausted: N jobs waiting for budget" once per budget and period when a hard budget first makes jobs wait', async () => {
+    const store = new BudgetStore(env.pool);
+    await store.set({ name: 'drained', limitMicros: 100_000, period: 'day', thresholds: [50, 80, 100] });
+    await flushPending();
+    const recorded: RecordedAlert[] = [];
+    const ledger = new BudgetLedger(env.pool, { logger: silent, onAlerts: (alerts) => recorded.push(...alerts) });
+    // 98 % spent: the next call is refused, so no threshold of 100 % is ever crossed.
+    const spend = call({ maxCostMicros: 98_000, budgetNames: ['drained'] });
+    await ledger.reserve(spend);
+    await ledger.settle(spend.callId, { costMicros: 98_000, usage: usage() });
+    expect(await ledger.reserve(call({ maxCostMicros: 5_000, budgetNames: ['drained'] }))).toMatchObject({ ok: false, blockingBudget: 'drained' });
+    for (let i = 0; i < 3; i++) {
+      await env.pool.query(
+        `insert into jobs (job_id, kind, tier, budgets, status, waiting_budget, wait_until) values ($1, 'classify', 'basic', '{drained}', 'waiting_budget', 'drained', now() + interval '1 day')`,
+        [`waiting-${i}`],
+      );
+    }
+    await flushPending();
+    recorded.length = 0;
+    const first = await ledger.recordExhausted('drained');
+    expect(await ledger.recordExhausted('drained'), 'a second refusal in the period records nothing').toBeUndefined();
+    expect(first).toMatchObject({ kind: 'exhausted', budgetName: 'drained', spentMicros: 98_000 });
+    expect(recorded.map((a) => a.kind)).toEqual(['exhausted']);
+
+    hook.received = [];
+    const deliverer = new AlertDeliverer(env.pool, { webhookUrl: hook.url('/exhausted-hook'), logger: silent });
+    expect(await deliverer.deliverPending()).toMatchObject({ delivered: 1 });
+    expect(hook.received).toHaveLength(1);
+    expect((hook.received[0]!.body as { text: string }).text).toMatch(/budget "drained" exhausted: 3 job\(s\) waiting for budget — 98% spent \(\$0\.10 of \$0\.10\) this day/);
+    const listed = (await new AlertStore(env.pool).list()).filter((a) => a.budgetName === 'drained');
+    expect(listed.map((a) => [a.kind, a.delivery])).toEqual([['exhausted', 'delivered'], ['threshold', 'delivered'], ['threshold', 'delivered']]);
+    const check = await checkBudgets(store, new AlertStore(env.pool));
+    expect(check.alerts.map((a) => a.kind)).toContain('exhausted');
+  });
+
   it('keeps an alert pending when its process dies mid-delivery; the next pass after the lease delivers it', async () => {
     const store = new BudgetStore(env.pool);
     const ledger = new BudgetLedger(env.pool, { logger: silent });
