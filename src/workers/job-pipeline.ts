@@ -142,7 +142,8 @@ export class JobPipeline {
       }
       // The rate-limit slot is taken last, just before the call: a slot taken before the
       // reservation's round trip could reach the provider in its next window, over its limit.
-      const admission = await rt.limiter.acquire(model.id, est.maxInputTokens + est.maxOutputTokens);
+      // Refused callers are paced at the rate of the tokens calls are expected to use, not their maximum.
+      const admission = await rt.limiter.acquire(model.id, est.maxInputTokens + est.maxOutputTokens, est.inputTokens + est.expectedOutputTokens);
       if (!admission.ok) {
         if (rt.options.accounting) await rt.ledger.release(callId, 'no rate-limit slot at the provider in this window');
         return this.delay(job, token, admission.retryInMs);
