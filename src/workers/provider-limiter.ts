@@ -114,9 +114,11 @@ if want >= 0 then
   local guarded = resetMs <= guardMs
   if r + 1 > reqLimit or tok + want > tokLimit or (guarded and (nr + 1 > reqLimit or nt + want > tokLimit)) then
     admitted = 0
-    x = x + 1
     if r + 1 <= reqLimit and not guarded and tok - p + want <= tokLimit then
       soon = 1
+    else
+      -- Only callers sent to a later window take a slot there.
+      x = x + 1
     end
   else
     r = r + 1
