@@ -9,6 +9,7 @@ import { GroupCommitter, type GroupCommitOptions } from '../db/group-committer.j
 import type { CloseStaleResult, RecordedAlert, ReleaseResult, ReserveRequest, ReserveResult, SettleInput, SettleResult } from './types.js';
 import { syncResultCosts } from './sync-result-costs.js';
 import { UnpricedCallError } from './unpriced-call-error.js';
+import { recordExhaustedAlert } from './record-exhausted-alert.js';
 
 export interface BudgetLedgerOptions {
   /**
@@ -150,8 +151,25 @@ export class BudgetLedger {
     return result.outcomes;
   }
 
+  /**
+   * Records, once per budget and period, that hard budget `budgetName` refused a job which now
+   * waits for it, and hands the alert to `onAlerts` like a threshold crossing.
+   */
+  async recordExhausted(budgetName: string): Promise<RecordedAlert | undefined> {
+    const alert = await recordExhaustedAlert(this.pool, budgetName, this.now?.() ?? null);
+    if (alert) this.announce([alert]);
+    return alert;
+  }
+
   private announce(alerts: RecordedAlert[]): void {
     for (const alert of alerts) {
+      if (alert.kind === 'exhausted') {
+        this.logger.warn(
+          { budget: alert.budgetName, spentMicros: alert.spentMicros, limitMicros: alert.limitMicros },
+          `budget "${alert.budgetName}" exhausted: jobs that do not fit wait for budget (${formatDollars(alert.spentMicros)} of ${formatDollars(alert.limitMicros)} spent)`,
+        );
+        continue;
+      }
       this.logger.warn(
         { budget: alert.budgetName, threshold: alert.threshold, spentMicros: alert.spentMicros, limitMicros: alert.limitMicros },
         `budget "${alert.budgetName}" reached ${alert.threshold}% of its limit (${formatDollars(alert.spentMicros)} of ${formatDollars(alert.limitMicros)})`,

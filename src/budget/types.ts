@@ -172,8 +172,15 @@ export interface CloseStaleResult {
 
 export type AlertDelivery = 'pending' | 'delivered' | 'failed';
 
+/**
+ * `threshold`: spending crossed a threshold of the limit. `exhausted`: a hard budget refused a
+ * job that now waits for it (its threshold is 0).
+ */
+export type AlertKind = 'threshold' | 'exhausted';
+
 export interface BudgetAlert {
   id: number;
+  kind: AlertKind;
   budgetId: number;
   budgetName: string;
   periodStart: Date;
@@ -189,9 +196,11 @@ export interface BudgetAlert {
   acknowledgedAt: Date | null;
 }
 
-/** A threshold crossing just recorded by a settlement (before any delivery). */
+/** A threshold crossing just recorded by a settlement, or an exhaustion (before any delivery). */
 export interface RecordedAlert {
   id: number;
+  /** Default `threshold`. */
+  kind?: AlertKind;
   budgetName: string;
   threshold: number;
   spentMicros: number;

@@ -95,7 +95,7 @@ export function renderReportMarkdown(input: RenderReportInput): string {
     lines.push(
       ...table(
         ['Time', 'Budget', 'Threshold', 'Spent', 'Limit', 'Kind'],
-        f.alerts.map((a) => [a.createdAt.slice(11, 19), a.budgetName, `${a.threshold}%`, formatDollars(a.spentMicros), formatDollars(a.limitMicros), a.hard ? 'hard' : 'soft']),
+        f.alerts.map((a) => [a.createdAt.slice(11, 19), a.budgetName, a.threshold === 0 ? 'exhausted' : `${a.threshold}%`, formatDollars(a.spentMicros), formatDollars(a.limitMicros), a.hard ? 'hard' : 'soft']),
         [false, false, true, true, true, false],
       ),
     );

@@ -64,6 +64,18 @@ export interface FrugalWorkerOptions extends PipelineOptions {
   logger?: Logger;
 }
 
+/** What was left when {@link FrugalWorker.untilEmpty} returned. */
+export interface DrainOutcome {
+  /** Jobs delayed until a budget has room (their next period, or a raised limit). */
+  waitingForBudget: number;
+  /** The soonest time one of them looks again. */
+  waitingUntil?: Date;
+  /** The queue is paused (`frugal queue pause`). */
+  paused: boolean;
+  /** Jobs that would run now but for the pause. */
+  held: number;
+}
+
 const WORKER_LEDGER_GROUP = { maxInFlight: 1 } as const;
 const DEFAULT_STALE_MS = 600_000;
 
@@ -167,14 +179,28 @@ export class FrugalWorker {
     return this.worker;
   }
 
-  /** Resolves when nothing is left that can run now: jobs waiting for budget don't count. */
-  async untilEmpty(options: { pollMs?: number } = {}): Promise<{ waitingForBudget: number }> {
+  /**
+   * Resolves when nothing is left that can run now: jobs waiting for budget don't count, nor a
+   * long document's parent waiting for its parts (its parts are counted themselves). On a paused
+   * queue only running jobs count: the held ones cannot start until `frugal queue resume`.
+   */
+  async untilEmpty(options: { pollMs?: number } = {}): Promise<DrainOutcome> {
     const { queue } = this.runtime;
     for (;;) {
+      const paused = await queue.isPaused();
       const counts = await queue.getJobCounts('waiting', 'active', 'prioritized', 'delayed', 'waiting-children');
-      const waitingForBudget = await this.runtime.records.countWaiting();
-      const runnable = (counts.waiting ?? 0) + (counts.active ?? 0) + (counts.prioritized ?? 0) + (counts['waiting-children'] ?? 0) + Math.max(0, (counts.delayed ?? 0) - waitingForBudget);
-      if (runnable === 0) return { waitingForBudget };
+      const waiting = await this.runtime.records.waitingSummary();
+      const delayedRunnable = Math.max(0, (counts.delayed ?? 0) - waiting.count);
+      const held = (counts.waiting ?? 0) + (counts.prioritized ?? 0) + delayedRunnable;
+      const runnable = (counts.active ?? 0) + (paused ? 0 : held);
+      if (runnable === 0) {
+        return {
+          waitingForBudget: waiting.count,
+          ...(waiting.until ? { waitingUntil: waiting.until } : {}),
+          paused,
+          held: paused ? held : 0,
+        };
+      }
       await new Promise((resolve) => setTimeout(resolve, options.pollMs ?? 200));
     }
   }

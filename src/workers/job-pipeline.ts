@@ -206,7 +206,8 @@ export class JobPipeline {
       }
       // The rate-limit slot is taken last, just before the call: a slot taken before the
       // reservation's round trip could reach the provider in its next window, over its limit.
-      const admission = await rt.limiter.acquire(model.id, est.maxInputTokens + est.maxOutputTokens).catch(async (error: unknown) => {
+      // Refused callers are paced at the rate of the tokens calls are expected to use, not their maximum.
+      const admission = await rt.limiter.acquire(model.id, est.maxInputTokens + est.maxOutputTokens, est.inputTokens + est.expectedOutputTokens).catch(async (error: unknown) => {
         if (rt.options.accounting) await this.releaseUncalled(job, callId, error);
         throw error;
       });
@@ -374,6 +375,9 @@ export class JobPipeline {
     await this.rt.records.markWaiting(job.id!, spec, refusal.blockingBudget, until, job.data.parentId, decision);
     await job.updateData({ ...job.data, waitingForBudget: refusal.blockingBudget, attempt: progressOf(job, state) });
     this.rt.log.info({ jobId: job.id, budget: refusal.blockingBudget, until }, 'waiting for budget');
+    // Refusals come before spending reaches 100 %, so that threshold may never fire: the first
+    // job made to wait in a period records an "exhausted" alert instead (once; later ones are no-ops).
+    await this.rt.ledger.recordExhausted(refusal.blockingBudget).catch((error: unknown) => this.rt.log.warn({ err: String(error) }, 'recording the exhausted alert failed'));
     return this.delay(job, token, Math.max(until.getTime() - now, 1));
   }
 

@@ -10,7 +10,7 @@ import { CliContext } from '../../src/cli/context.js';
 import { cancelJobs, listFailedJobs, retryJobs } from '../../src/cli/commands/jobs.js';
 import { setQueuePaused } from '../../src/cli/commands/queue.js';
 import { exportResults, listResults, pruneResults } from '../../src/cli/commands/results.js';
-import { collectStatus } from '../../src/cli/commands/status.js';
+import { collectStatus, formatStatus } from '../../src/cli/commands/status.js';
 import { buildProgram } from '../../src/cli/program.js';
 import { loadConfig, type Config } from '../../src/config.js';
 import { InputError } from '../../src/errors.js';
@@ -94,7 +94,15 @@ describe('frugal status --json', () => {
       expect(s.providers.find((p) => p.provider === 'anthropic')).toEqual({ provider: 'anthropic', configured: true, reason: null, state: 'ok', until: null });
       expect(s.providers.find((p) => p.provider === 'local')).toMatchObject({ configured: false, state: 'unconfigured' });
       expect(s.schedules).toBe(0);
+      expect(s.rateLimited).toEqual([]);
+      // A worker's limiter refused a claude-haiku call and handed out a slot (as ProviderLimiter records it).
+      const slot = Date.now() + 90_000;
+      await env.redis.hset(`${env.prefix}:rl-wait:claude-haiku`, 'until', String(slot), 'refusals', '7');
+      const limited = await collectStatus(ctx);
+      expect(limited.rateLimited).toEqual([{ model: 'claude-haiku', nextSlotAt: new Date(slot).toISOString(), refusals: 7 }]);
+      expect(formatStatus(limited)).toContain(`rate limit claude-haiku, next slot ${new Date(slot).toLocaleTimeString('en-GB', { hour12: false })}`);
     } finally {
+      await env.redis.del(`${env.prefix}:rl-wait:claude-haiku`);
       await env.redis.del(`${env.prefix}:health:slowed:google`);
       await ledger().release(callId, 'test');
       expect(await setQueuePaused(ctx, false)).toEqual({ queue: 'intake', paused: false, unchanged: false });
@@ -132,6 +140,11 @@ describe('frugal jobs', () => {
     expect(failed.total).toBe(1);
     expect(failed.jobs[0]).toMatchObject({ jobId, kind: 'extract', tier: 'premium', budgets: ['team'], parentId: null });
     expect(failed.jobs[0]!.error).toMatch(/every qualified model refused to answer/);
+    // MODEL shows the last model called, and the reason names it.
+    const { rows: called } = await env.pool.query<{ model: string }>('select model from ledger where job_id = $1 order by started_at desc, seq desc limit 1', [jobId]);
+    expect(called[0]?.model).toBeDefined();
+    expect(failed.jobs[0]!.model).toBe(called[0]!.model);
+    expect(failed.jobs[0]!.error).toContain(called[0]!.model);
 
     expect(await retryJobs(ctx, { id: jobId })).toEqual({ done: [{ jobId, requestedId: jobId }], skipped: [] });
     await waitFor(async () => (await status(jobId)) === 'completed', { what: 'the retried job to complete' });
@@ -198,7 +211,7 @@ describe('frugal results', () => {
     const listed = await listResults(ctx, { limit: 2 });
     expect(listed.total).toBe(3);
     expect(listed.results).toHaveLength(2);
-    expect(Object.keys(listed.results[0]!).sort()).toEqual(['calls', 'costMicros', 'createdAt', 'jobId', 'json', 'kind', 'model', 'parentId', 'reasoningTokens', 'source', 'text', 'tier']);
+    expect(Object.keys(listed.results[0]!).sort()).toEqual(['calls', 'costMicros', 'createdAt', 'jobId', 'json', 'kind', 'model', 'parentId', 'reasoningTokens', 'source', 'text', 'tier', 'totalCostMicros']);
     expect(listed.results[0]!.createdAt >= listed.results[1]!.createdAt).toBe(true);
     const extract = (await listResults(ctx, { kind: 'extract' })).results;
     expect(extract).toHaveLength(1);

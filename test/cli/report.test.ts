@@ -13,7 +13,7 @@ import { InputError } from '../../src/errors.js';
 import { createLogger } from '../../src/log.js';
 import { loadCatalog } from '../../src/pricing/load-catalog.js';
 import { gatherReportFigures } from '../../src/reports/gather-report-figures.js';
-import { ReportRunner } from '../../src/reports/report-runner.js';
+import { ReportRunner, summaryFacts } from '../../src/reports/report-runner.js';
 import { useTestEnv } from '../support/env.js';
 
 const env = useTestEnv();
@@ -231,5 +231,56 @@ describe('frugal spend --json', () => {
     } finally {
       await ctx.close();
     }
+  });
+});
+
+describe('report runs that would pay for nothing new', () => {
+  const runner = () => new ReportRunner({ db: env.db, pool: env.pool, catalog });
+
+  it('refuses a future date before gathering or paying for anything', async () => {
+    await expect(runner().run({ date: '2030-01-02', tz: 'UTC', outDir: null })).rejects.toThrow(InputError);
+    await expect(runner().run({ date: '2030-01-02', tz: 'UTC', outDir: null })).rejects.toThrow(/--date 2030-01-02 is in the future \(today is \d{4}-\d\d-\d\d in UTC\)/);
+    const { rows } = await env.pool.query<{ n: number }>(`select count(*)::int as n from reports where day = '2030-01-02'`);
+    expect(rows[0]!.n).toBe(0);
+  });
+
+  it('writes no LLM summary for a day with no activity, saying why', async () => {
+    // No producer: asking for a summary would throw.
+    const outcome = await runner().run({ date: '2026-02-01', tz: 'UTC', outDir: null });
+    expect(outcome.summary).toMatchObject({ status: 'skipped', jobId: null, costMicros: 0, reason: expect.stringMatching(/nothing happened that day/) });
+    expect(outcome.markdown).toContain('nothing happened that day');
+  });
+
+  it("leaves the report's own summary calls out of the figures its summary is asked on, so a second run asks the same job", async () => {
+    const day = '2026-03-05';
+    const ledger = new BudgetLedger(env.pool, { mode: 'perCall', now: () => at(`${day}T09:00:00Z`), logger: createLogger('silent') });
+    const spend = async (jobId: string, kind: 'summarize' | 'report', cost: number) => {
+      const callId = newCallId();
+      await ledger.reserve({ callId, jobId, attempt: 0, seq: 0, kind, model: 'claude-haiku', provider: 'anthropic', maxCostMicros: 10_000, estCostMicros: cost });
+      await ledger.settle(callId, { costMicros: cost, usage: { inputTokens: 100, cachedInputTokens: 0, outputTokens: 10 } });
+    };
+    await spend('work-1', 'summarize', 700);
+    await env.db.insert(jobs).values({ jobId: 'work-1', kind: 'summarize', tier: 'basic', status: 'completed', finishedAt: at(`${day}T09:00:01Z`), updatedAt: at(`${day}T09:00:01Z`) });
+    const before = await gatherReportFigures(env.pool, catalog, day, 'UTC', { withoutReportSummaries: true });
+
+    // The first run's summary: a report job, completed and paid for on the same day.
+    await env.db.insert(jobs).values({
+      jobId: 'summary-1',
+      kind: 'report',
+      tier: 'standard',
+      status: 'completed',
+      payload: { title: `frugal daily report — ${day} (UTC)`, data: 'facts' },
+      finishedAt: at(`${day}T09:05:00Z`),
+      updatedAt: at(`${day}T09:05:00Z`),
+    });
+    await spend('summary-1', 'report', 300);
+
+    const after = await gatherReportFigures(env.pool, catalog, day, 'UTC', { withoutReportSummaries: true });
+    expect(summaryFacts(after)).toBe(summaryFacts(before));
+    expect(after.spend.totalMicros).toBe(700);
+    // The report itself still shows every dollar spent that day, its summaries included.
+    const shown = await gatherReportFigures(env.pool, catalog, day, 'UTC');
+    expect(shown.spend.totalMicros).toBe(1_000);
+    expect(shown.jobs.completed).toBe(2);
   });
 });

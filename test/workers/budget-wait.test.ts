@@ -33,6 +33,9 @@ describe('a job blocked by an exhausted hard budget', () => {
       expect(calls.rowCount, 'a waiting job made no call').toBe(0);
       expect(await (await pipeline.worker!.runtime.queue.getJob(row.job_id))?.isDelayed()).toBe(true);
     }
+    // Several jobs were refused; the exhaustion was recorded (and handed to delivery) once.
+    const { rows: exhausted } = await env.pool.query<{ kind: string; threshold: number }>(`select kind, threshold from budget_alerts where budget_name = 'tight' and kind = 'exhausted'`);
+    expect(exhausted).toEqual([{ kind: 'exhausted', threshold: 0 }]);
     const tight = await store.status('tight');
     expect(tight.spentMicros + tight.reservedMicros).toBeLessThanOrEqual(tight.limitMicros);
 

@@ -5,6 +5,7 @@ import { startReportWorker } from '../../workers/report-worker.js';
 import { getConfig } from '../../config.js';
 import { formatLogLine } from '../format-log-line.js';
 import { formatWorkerSummary } from '../format-worker-progress.js';
+import { formatDrainOutcome } from '../format-drain-outcome.js';
 import { parseCount } from '../parse-options.js';
 import { StatusLine } from '../status-line.js';
 import { WorkerProgressTracker } from '../worker-progress-tracker.js';
@@ -76,8 +77,8 @@ export function registerWorker(program: Command): void {
       }
 
       if (options.untilEmpty) {
-        const { waitingForBudget } = await worker.untilEmpty();
-        say(`queue drained${waitingForBudget ? `: ${waitingForBudget} job(s) waiting for budget (frugal status shows which)` : ''}`);
+        const outcome = await worker.untilEmpty();
+        say(formatDrainOutcome(outcome));
         await closeAll();
         return;
       }

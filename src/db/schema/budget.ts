@@ -132,7 +132,13 @@ export const budgetAlerts = pgTable(
     budgetId: integer('budget_id').notNull().references(() => budgets.id, { onDelete: 'cascade' }),
     budgetName: text('budget_name').notNull(),
     periodStart: at('period_start').notNull(),
-    /** Percent of the limit. */
+    /**
+     * `threshold`: spending crossed `threshold` percent of the limit. `exhausted`: a hard budget
+     * first refused a job, which now waits (stored with threshold 0, so the unique key below
+     * records it once per budget and period too).
+     */
+    kind: text('kind', { enum: ['threshold', 'exhausted'] }).notNull().default('threshold'),
+    /** Percent of the limit (0 for an `exhausted` alert). */
     threshold: integer('threshold').notNull(),
     spentMicros: micros('spent_micros').notNull(),
     limitMicros: micros('limit_micros').notNull(),
@@ -151,5 +157,6 @@ export const budgetAlerts = pgTable(
     unique('budget_alerts_once').on(t.budgetId, t.periodStart, t.threshold),
     index('budget_alerts_pending_idx').on(t.nextAttemptAt).where(sql`${t.delivery} = 'pending'`),
     check('budget_alerts_delivery_known', sql`${t.delivery} in ('pending', 'delivered', 'failed')`),
+    check('budget_alerts_kind_known', sql`${t.kind} in ('threshold', 'exhausted')`),
   ],
 );
