@@ -143,12 +143,14 @@ export class JobPipeline {
       // The rate-limit slot is taken last, just before the call: a slot taken before the
       // reservation's round trip could reach the provider in its next window, over its limit.
       const admission = await rt.limiter.acquire(model.id, est.maxInputTokens + est.maxOutputTokens);
+      rt.metrics?.limiterWaited(model.provider, admission.ok ? 0 : admission.retryInMs / 1000);
       if (!admission.ok) {
         if (rt.options.accounting) await rt.ledger.release(callId, 'no rate-limit slot at the provider in this window');
         return this.delay(job, token, admission.retryInMs);
       }
 
       let response: ChatResponse;
+      const callStarted = performance.now();
       try {
         response = await rt.providers.get(model.provider)!.chat({
           model: model.providerModelId,
@@ -159,6 +161,7 @@ export class JobPipeline {
           ...(rt.options.callTimeoutMs === undefined ? {} : { timeoutMs: rt.options.callTimeoutMs }),
         });
       } catch (error) {
+        rt.metrics?.callFinished({ provider: model.provider, model: model.id, mode: 'sync', outcome: callOutcome(error), seconds: (performance.now() - callStarted) / 1000 });
         const charged = await this.afterFailedCall(callId, error, est);
         if (charged !== undefined) {
           state.calls++;
@@ -169,6 +172,7 @@ export class JobPipeline {
         throw next;
       }
 
+      rt.metrics?.callFinished({ provider: model.provider, model: model.id, mode: 'sync', outcome: 'ok', seconds: (performance.now() - callStarted) / 1000 });
       const cost = costMicros(response.usage, model);
       state.calls++;
       state.costMicros += cost;
@@ -396,4 +400,10 @@ export class JobPipeline {
     if (groups.length < 2) return { text: joined };
     return { groups, level: level + 1 };
   }
+}
+
+/** A failed call's label for metrics: its provider error code (`rate_limited`, `timeout`…) or `error`. */
+function callOutcome(error: unknown): string {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && code.startsWith('PROVIDER_') ? code.slice('PROVIDER_'.length).toLowerCase() : 'error';
 }

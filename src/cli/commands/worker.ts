@@ -4,11 +4,14 @@ import { FrugalWorker } from '../../workers/frugal-worker.js';
 import { startReportWorker } from '../../workers/report-worker.js';
 import { getConfig } from '../../config.js';
 import { parseCount } from '../parse-options.js';
+import { serveWorkerMetrics } from '../../dashboard/serve-worker-metrics.js';
+import { WorkerMetrics } from '../../dashboard/worker-metrics.js';
 
 interface WorkerOptions {
   concurrency: string;
   untilEmpty?: boolean;
   chunkTokens?: string;
+  metricsPort?: string;
 }
 
 export function registerWorker(program: Command): void {
@@ -18,11 +21,16 @@ export function registerWorker(program: Command): void {
     .option('--concurrency <n>', 'jobs worked on at once by this process', '50')
     .option('--until-empty', 'exit once nothing is left that can run now (jobs waiting for budget do not hold it)')
     .option('--chunk-tokens <n>', 'largest piece of a long document summarized in one call (tokens)', '12000')
+    .option('--metrics-port <n>', 'serve this process\'s Prometheus metrics, /healthz and /readyz on 127.0.0.1:N')
     .action(async (options: WorkerOptions) => {
       const config = getConfig();
       const concurrency = parseCount(options.concurrency, '--concurrency', { max: 10_000 });
       const chunkTokens = parseCount(options.chunkTokens ?? '12000', '--chunk-tokens', { min: 100, max: 10_000_000 });
+      const metricsPort = options.metricsPort === undefined ? undefined : parseCount(options.metricsPort, '--metrics-port', { min: 1, max: 65_535 });
       const log = createLogger(config.logLevel);
+      // Bound before the worker starts: a taken port stops the command before it takes any job.
+      const metrics = metricsPort === undefined ? undefined : new WorkerMetrics();
+      const metricsServer = metrics === undefined ? undefined : await serveWorkerMetrics(config, metrics, { port: metricsPort! });
 
       // Signals are handled from the start: one arriving while the worker is still starting
       // stops it as soon as it has started, never mid-setup.
@@ -40,19 +48,20 @@ export function registerWorker(program: Command): void {
       process.on('SIGINT', () => stop('SIGINT'));
       process.on('SIGTERM', () => stop('SIGTERM'));
 
-      const worker = await FrugalWorker.start(config, { concurrency, chunkTokens, logger: log });
+      const worker = await FrugalWorker.start(config, { concurrency, chunkTokens, logger: log, ...(metrics ? { metrics } : {}) });
       // The nightly report's schedules land on their own queue; every worker process serves it.
       const reports = await startReportWorker(config, { logger: log });
       closeAll = async () => {
         await reports.close();
         await worker.close();
+        await metricsServer?.close();
       };
       if (stopping) {
         await closeAll();
         process.exit(0);
       }
       const providers = worker.runtime.providers.available();
-      process.stderr.write(`frugal worker ${process.pid}: concurrency ${concurrency}, providers ${providers.join(', ') || 'none'}${config.simUrl ? ' (simulated)' : ''}\n`);
+      process.stderr.write(`frugal worker ${process.pid}: concurrency ${concurrency}, providers ${providers.join(', ') || 'none'}${config.simUrl ? ' (simulated)' : ''}${metricsServer ? `, metrics on ${metricsServer.url}/metrics` : ''}\n`);
       if (providers.length === 0) {
         process.stderr.write('no provider is configured: set a provider API key, FRUGAL_SIM_URL or FRUGAL_LOCAL_URL\n');
       }
