@@ -19,11 +19,11 @@ export class DashboardAccess {
   readonly loopback: boolean;
   private readonly tokenDigest: Buffer | undefined;
   private readonly session: string | undefined;
-  private readonly allowedHosts: Set<string>;
+  private allowedHosts: Set<string>;
 
   constructor(
     readonly host: string,
-    readonly port: number,
+    public port: number,
     token: string | undefined,
   ) {
     this.loopback = isLoopback(host);
@@ -41,7 +41,13 @@ export class DashboardAccess {
     this.tokenDigest = given === undefined ? undefined : digest(given);
     // The cookie carries a value derived from the token, never the token itself.
     this.session = given === undefined ? undefined : createHmac('sha256', given).update('frugal-dashboard-session-v1').digest('hex');
-    this.allowedHosts = new Set(['127.0.0.1', 'localhost', '[::1]'].flatMap((h) => [h, `${h}:${port}`]));
+    this.allowedHosts = hostsFor(port);
+  }
+
+  /** The port actually bound, when 0 was asked for. */
+  bindPort(port: number): void {
+    this.port = port;
+    this.allowedHosts = hostsFor(port);
   }
 
   get hasToken(): boolean {
@@ -78,6 +84,10 @@ export class DashboardAccess {
     if (this.session === undefined) throw new Error('no dashboard token is set');
     return this.session;
   }
+}
+
+function hostsFor(port: number): Set<string> {
+  return new Set(['127.0.0.1', 'localhost', '[::1]'].flatMap((h) => [h, `${h}:${port}`]));
 }
 
 // Hashing first gives equal lengths, which timingSafeEqual needs, without leaking the length.

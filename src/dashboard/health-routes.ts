@@ -1,10 +1,10 @@
-import type { Hono } from 'hono';
+import type { Env, Hono } from 'hono';
 
 /**
  * `/healthz`: the process answers. `/readyz`: Redis and Postgres answer too (503 naming the one
  * that does not). Open on every address: they reveal nothing but up or down.
  */
-export function addHealthRoutes(app: Hono, ready: () => Promise<{ redis: boolean; postgres: boolean }>): void {
+export function addHealthRoutes<E extends Env>(app: Hono<E>, ready: () => Promise<{ redis: boolean; postgres: boolean }>): void {
   app.get('/healthz', (c) => c.text('ok\n'));
   app.get('/readyz', async (c) => {
     const state = await ready();

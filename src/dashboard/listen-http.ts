@@ -1,7 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { getRequestListener } from '@hono/node-server';
-import type { Hono } from 'hono';
 import { DashboardStartError } from './dashboard-error.js';
 
 export interface ListeningServer {
@@ -12,8 +11,8 @@ export interface ListeningServer {
 }
 
 /** Serves a Hono app on host:port; a taken port is an error naming it. */
-export async function listenHttp(app: Hono, host: string, port: number, what: string): Promise<ListeningServer> {
-  const server: Server = createServer(getRequestListener(app.fetch));
+export async function listenHttp(app: { fetch: (request: Request) => Response | Promise<Response> }, host: string, port: number, what: string): Promise<ListeningServer> {
+  const server: Server = createServer(getRequestListener((request) => app.fetch(request)));
   await new Promise<void>((resolve, reject) => {
     server.once('error', (error: NodeJS.ErrnoException) => {
       if (error.code === 'EADDRINUSE') {
