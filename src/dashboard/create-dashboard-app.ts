@@ -56,7 +56,8 @@ export async function createDashboardApp(data: DashboardData, access: DashboardA
     c.res.headers.set('content-security-policy', svg ? SVG_CSP : path === '/queues' || path.startsWith('/queues/') ? BOARD_CSP : PAGE_CSP);
     c.res.headers.set('x-content-type-options', 'nosniff');
     c.res.headers.set('x-frame-options', 'DENY');
-    c.res.headers.set('referrer-policy', 'no-referrer');
+    // Not `no-referrer`: with it Chromium sends `Origin: null` on the dashboard's own form posts.
+    c.res.headers.set('referrer-policy', 'same-origin');
     if (!path.startsWith('/queues/static/')) c.res.headers.set('cache-control', 'no-store');
   });
 

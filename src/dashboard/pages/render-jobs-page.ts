@@ -26,7 +26,7 @@ export function renderJobPage(page: PageContext, job: JobView, flash: string | u
   const canCancel = job.status === 'queued' || job.status === 'waiting_budget';
   const actions = page.authenticated
     ? html`${canRetry ? html`<form class="inline" method="post" action="/jobs/${encodeURIComponent(job.jobId)}/retry"><button class="primary" type="submit" id="retry">retry</button></form> ` : ''}${canCancel ? html`<form class="inline" method="post" action="/jobs/${encodeURIComponent(job.jobId)}/cancel"><button type="submit" id="cancel">cancel</button></form>` : ''}`
-    : html`<span class="muted">${page.tokenConfigured ? html`<a href="/login?next=${encodeURIComponent(`/jobs/${job.jobId}`)}">sign in</a> to retry or cancel` : 'set FRUGAL_DASHBOARD_TOKEN to retry or cancel from here'}</span>`;
+    : html`<span class="muted">${page.tokenConfigured ? html`<a id="sign-in" href="/login?next=${encodeURIComponent(`/jobs/${job.jobId}`)}">sign in</a> to retry or cancel` : 'set FRUGAL_DASHBOARD_TOKEN to retry or cancel from here'}</span>`;
   const spent = job.calls.filter((c) => c.status === 'settled' || c.status === 'closed_as_spent').reduce((sum, c) => sum + (c.costMicros ?? 0), 0);
   return html`
 ${flash ? html`<div class="notice" id="flash">${flash}</div>` : ''}
