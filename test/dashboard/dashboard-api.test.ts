@@ -174,11 +174,14 @@ describe('escaping', () => {
 
 describe('metrics and health', () => {
   it('serves the global gauges with their exact names, refreshed at most every 10 s', async () => {
-    const samples = parseMetrics(await (await get(local, '/metrics')).text());
-    const names = new Set(samples.map((s) => s.name));
-    for (const name of ['frugal_budget_spent_micros', 'frugal_budget_reserved_micros', 'frugal_budget_limit_micros', 'frugal_queue_jobs', 'frugal_provider_up']) {
-      expect(names).toContain(name);
-    }
+    const scrape = await get(local, '/metrics');
+    expect(scrape.headers.get('content-type')).toContain('text/plain');
+    const exposition = await scrape.text();
+    const samples = parseMetrics(exposition);
+    const declared = [...exposition.matchAll(/^# TYPE (\S+) (\S+)$/gm)].map((m) => `${m[1]} ${m[2]}`);
+    expect(declared.sort()).toEqual(
+      ['frugal_budget_limit_micros', 'frugal_budget_reserved_micros', 'frugal_budget_spent_micros', 'frugal_jobs_waiting_budget', 'frugal_provider_up', 'frugal_queue_jobs'].map((n) => `${n} gauge`),
+    );
     expect(value(samples, 'frugal_budget_limit_micros', { budget: 'team' })).toBe(25_000_000);
     expect(value(samples, 'frugal_budget_spent_micros', { budget: 'team' })).toBe(0);
     expect(value(samples, 'frugal_queue_jobs', { queue: 'intake', state: 'waiting' })).toBe(0);
@@ -218,5 +221,18 @@ describe('metrics and health', () => {
     } finally {
       await first.close();
     }
+  });
+});
+
+describe('frugal dashboard', () => {
+  it('has --help with its flags, and --demo reads the demo\'s database and queue prefix', async () => {
+    const { buildProgram } = await import('../../src/cli/program.js');
+    const { demoConfig } = await import('../../src/cli/commands/dashboard.js');
+    const command = buildProgram().commands.find((c) => c.name() === 'dashboard')!;
+    expect(command.options.map((o) => o.long)).toEqual(['--port', '--host', '--tz', '--demo']);
+    expect(command.helpInformation()).toContain('FRUGAL_DASHBOARD_TOKEN');
+    const demo = demoConfig(env.config);
+    expect(new URL(demo.databaseUrl).pathname).toBe('/frugal_demo');
+    expect(demo.queuePrefix).toBe('frugal-demo');
   });
 });
