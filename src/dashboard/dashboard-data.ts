@@ -15,6 +15,7 @@ import { createReportsQueue, type ReportJobData, type ReportJobResult } from '..
 import { addDays } from '../reports/report-day.js';
 import type { Route } from '../router/route.js';
 import { ProviderHealth } from '../workers/provider-health.js';
+import { answers, type Readiness } from './health-routes.js';
 import { queryDailySpend, queryEstimateAccuracy, type DailySpendCell, type DailySpendGroup, type EstimateRow } from './query-daily-spend.js';
 
 export const QUEUE_STATES = ['waiting', 'prioritized', 'active', 'delayed', 'waiting-children', 'completed', 'failed'] as const;
@@ -315,12 +316,8 @@ export class DashboardData {
   }
 
   /** Redis and Postgres both answer. */
-  async ready(): Promise<{ redis: boolean; postgres: boolean }> {
-    const timeout = <T>(p: Promise<T>) => Promise.race([p, new Promise<never>((_, reject) => setTimeout(() => reject(new Error('timeout')), 2_000).unref())]);
-    const [redis, postgres] = await Promise.all([
-      timeout(this.ctx.redis().then((r) => r.ping())).then(() => true, () => false),
-      timeout(this.pool().then((p) => p.query('select 1'))).then(() => true, () => false),
-    ]);
+  async ready(): Promise<Readiness> {
+    const [redis, postgres] = await Promise.all([answers(async () => (await this.ctx.redis()).ping()), answers(async () => (await this.pool()).query('select 1'))]);
     return { redis, postgres };
   }
 

@@ -34,6 +34,8 @@ export async function startDashboard(config: Config, options: DashboardOptions =
   const access = new DashboardAccess(host, port, options.token);
   const data = new DashboardData(config);
   try {
+    // Both services are needed to show anything: say so at start, not on the first page load.
+    await data.pool();
     const metrics = new GlobalMetrics(data, options.metricsRefreshMs === undefined ? {} : { minRefreshMs: options.metricsRefreshMs });
     const database = new URL(redactUrl(config.databaseUrl)).pathname.slice(1);
     const app = await createDashboardApp(data, access, metrics, { tz, source: `${database} · ${config.queuePrefix}` });

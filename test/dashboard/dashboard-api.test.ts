@@ -209,15 +209,22 @@ describe('metrics and health', () => {
     }
   });
 
-  it('refuses a worker metrics port that is taken, naming it', async () => {
+  it('refuses a worker metrics port that is taken, naming it, and reports the worker unready until it has started', async () => {
     const metrics = new WorkerMetrics();
-    const first = await serveWorkerMetrics(env.config, metrics, { port: 0 });
+    const first = await serveWorkerMetrics(metrics, { port: 0 });
     try {
-      const second = serveWorkerMetrics(env.config, metrics, { port: first.port });
+      const second = serveWorkerMetrics(metrics, { port: first.port });
       await expect(second).rejects.toMatchObject({ code: 'DASHBOARD_PORT_TAKEN', message: expect.stringContaining(`127.0.0.1:${first.port}`) });
-      const health = await fetch(`${first.url}/healthz`);
-      expect(health.status).toBe(200);
+      expect((await fetch(`${first.url}/healthz`)).status).toBe(200);
+      const starting = await fetch(`${first.url}/readyz`);
+      expect(starting.status).toBe(503);
+      expect(await starting.text()).toBe('not ready: redis and postgres not answering\n');
+      first.setReady(async () => ({ redis: true, postgres: true }));
       expect((await fetch(`${first.url}/readyz`)).status).toBe(200);
+      metrics.callFinished({ provider: 'groq', model: 'llama-3.1-8b', mode: 'sync', outcome: 'rate_limited', seconds: 0.2 });
+      const samples = parseMetrics(await (await fetch(`${first.url}/metrics`)).text());
+      expect(value(samples, 'frugal_calls_total', { provider: 'groq', model: 'llama-3.1-8b', mode: 'sync', outcome: 'rate_limited' })).toBe(1);
+      expect(value(samples, 'frugal_call_duration_seconds_bucket', { provider: 'groq', le: '0.25' })).toBe(1);
     } finally {
       await first.close();
     }

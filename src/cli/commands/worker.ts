@@ -4,6 +4,8 @@ import { FrugalWorker } from '../../workers/frugal-worker.js';
 import { startReportWorker } from '../../workers/report-worker.js';
 import { getConfig } from '../../config.js';
 import { parseCount } from '../parse-options.js';
+import { sql } from 'drizzle-orm';
+import { answers } from '../../dashboard/health-routes.js';
 import { serveWorkerMetrics } from '../../dashboard/serve-worker-metrics.js';
 import { WorkerMetrics } from '../../dashboard/worker-metrics.js';
 
@@ -30,7 +32,7 @@ export function registerWorker(program: Command): void {
       const log = createLogger(config.logLevel);
       // Bound before the worker starts: a taken port stops the command before it takes any job.
       const metrics = metricsPort === undefined ? undefined : new WorkerMetrics();
-      const metricsServer = metrics === undefined ? undefined : await serveWorkerMetrics(config, metrics, { port: metricsPort! });
+      const metricsServer = metrics === undefined ? undefined : await serveWorkerMetrics(metrics, { port: metricsPort! });
 
       // Signals are handled from the start: one arriving while the worker is still starting
       // stops it as soon as it has started, never mid-setup.
@@ -49,6 +51,10 @@ export function registerWorker(program: Command): void {
       process.on('SIGTERM', () => stop('SIGTERM'));
 
       const worker = await FrugalWorker.start(config, { concurrency, chunkTokens, logger: log, ...(metrics ? { metrics } : {}) });
+      metricsServer?.setReady(async () => {
+        const [redis, postgres] = await Promise.all([answers(() => worker.runtime.queue.getJobCounts('active')), answers(() => worker.runtime.db.execute(sql`select 1`))]);
+        return { redis, postgres };
+      });
       // The nightly report's schedules land on their own queue; every worker process serves it.
       const reports = await startReportWorker(config, { logger: log });
       closeAll = async () => {
