@@ -144,18 +144,20 @@ export async function createDashboardApp(data: DashboardData, access: DashboardA
     const id = c.req.param('id');
     const job = await data.job(id);
     if (!job) return c.html(renderProblem(c.get('page'), 'No such job', `no job "${id}" is recorded`, 'pick one from the Jobs page', '404'), 404);
-    return page(c, `Job ${id}`, 'Jobs', renderJobPage(c.get('page'), job, c.req.query('done')));
+    // Only known outcomes: a link must not be able to put words of its own on the page.
+    const done = { retried: 'put back on the queue', cancelled: 'cancelled' }[c.req.query('done') ?? ''];
+    return page(c, `Job ${id}`, 'Jobs', renderJobPage(c.get('page'), job, done));
   });
 
   const afterAction = (c: Context<Env>, location: string, outcome: unknown) =>
     c.get('bearer') && !(c.req.header('accept') ?? '').includes('text/html') ? c.json(outcome as object) : c.redirect(location, 303);
   app.post('/jobs/:id/retry', async (c) => {
     const outcome = await (await data.control()).retry(c.req.param('id'));
-    return afterAction(c, `/jobs/${encodeURIComponent(outcome.jobId)}?done=${encodeURIComponent('put back on the queue')}`, outcome);
+    return afterAction(c, `/jobs/${encodeURIComponent(outcome.jobId)}?done=retried`, outcome);
   });
   app.post('/jobs/:id/cancel', async (c) => {
     const outcome = await (await data.control()).cancel(c.req.param('id'));
-    return afterAction(c, `/jobs/${encodeURIComponent(outcome.jobId)}?done=${encodeURIComponent('cancelled')}`, outcome);
+    return afterAction(c, `/jobs/${encodeURIComponent(outcome.jobId)}?done=cancelled`, outcome);
   });
   app.post('/queue/:action', async (c) => {
     const action = c.req.param('action');

@@ -51,6 +51,10 @@ describe('who may read and act', () => {
     await expect(started).rejects.toMatchObject({ code: 'DASHBOARD_TOKEN_REQUIRED', hint: expect.stringContaining('FRUGAL_DASHBOARD_TOKEN') });
   });
 
+  it('refuses a token shorter than 16 characters', async () => {
+    await expect(startDashboard(env.config, { port: 0, token: 'short' })).rejects.toMatchObject({ code: 'DASHBOARD_TOKEN_WEAK' });
+  });
+
   it('serves pages on loopback without a token but turns away a foreign Host header (DNS rebinding)', async () => {
     expect((await get(local, '/')).status).toBe(200);
     expect((await get(local, '/', { host: 'localhost:3000' })).status).toBe(200);
@@ -102,6 +106,27 @@ describe('who may read and act', () => {
     } finally {
       await queue.resume();
       await queue.close();
+    }
+  });
+
+  it('cancels a queued job through frugal\'s job control when the request carries the token', async () => {
+    const { openProducer } = await import('../../src/queue/open-producer.js');
+    const { parseJobSpec } = await import('../../src/jobs/job-spec.js');
+    const producer = await openProducer(env.config);
+    try {
+      const [queued] = await producer.producer.enqueue([parseJobSpec({ kind: 'summarize', tier: 'basic', budgets: ['team'], payload: { text: 'A note to cancel.' } })]);
+      const jobId = queued!.jobId;
+      expect((await post(local, `/jobs/${jobId}/cancel`, { origin: BASE })).status).toBe(401);
+      const cancelled = await post(local, `/jobs/${jobId}/cancel`, { authorization: `Bearer ${TOKEN}` });
+      expect(cancelled.status).toBe(200);
+      expect(await cancelled.json()).toMatchObject({ jobId, cancelledJobs: 1, releasedCalls: 0 });
+      const { rows } = await env.pool.query<{ status: string }>('select status from jobs where job_id = $1', [jobId]);
+      expect(rows[0]!.status).toBe('cancelled');
+      const again = await post(local, `/jobs/${jobId}/cancel`, { authorization: `Bearer ${TOKEN}`, accept: 'text/html' });
+      expect(again.status).toBe(409);
+      expect(await again.text()).toContain('is already cancelled');
+    } finally {
+      await producer.close();
     }
   });
 
@@ -169,6 +194,8 @@ describe('escaping', () => {
     expect(page).toContain('&lt;b&gt;doc&lt;/b&gt;.txt');
     expect(page).not.toContain('<script');
     expect((await get(local, '/jobs/no-such-job')).status).toBe(404);
+    const planted = await (await get(local, '/jobs/job-xss?done=Your+session+expired,+call+us')).text();
+    expect(planted).not.toContain('call us');
   });
 });
 
