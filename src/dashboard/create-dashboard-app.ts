@@ -1,4 +1,5 @@
-import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import { createBullBoard } from '@bull-board/api';
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { HonoAdapter } from '@bull-board/hono';
@@ -7,6 +8,7 @@ import { Hono, type Context } from 'hono';
 import { getCookie, setCookie, deleteCookie } from 'hono/cookie';
 import { FrugalError, InputError } from '../errors.js';
 import { checkTimeZone } from '../reports/report-day.js';
+import { DASHBOARD_CSS } from './dashboard-css.js';
 import { SESSION_COOKIE, type DashboardAccess } from './dashboard-access.js';
 import type { DashboardData } from './dashboard-data.js';
 import type { DailySpendGroup } from './query-daily-spend.js';
@@ -30,8 +32,8 @@ export interface DashboardAppOptions {
 
 type Env = { Variables: { page: PageContext; bearer: boolean } };
 
-const CSS = readFileSync(new URL('./dashboard.css', import.meta.url), 'utf8');
-const BULL_BOARD_UI = new URL('../../node_modules/@bull-board/ui/', import.meta.url);
+// Bull Board's prebuilt UI, wherever npm put the package.
+const BULL_BOARD_UI = dirname(createRequire(import.meta.url).resolve('@bull-board/ui/package.json'));
 
 // frugal's own pages run no script at all; Bull Board's UI needs its own scripts and inline styles.
 const PAGE_CSP = "default-src 'none'; img-src 'self'; style-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
@@ -105,7 +107,7 @@ export async function createDashboardApp(data: DashboardData, access: DashboardA
 
   addHealthRoutes(app, () => data.ready());
   app.get('/metrics', async (c) => c.body(await metrics.metrics(), 200, { 'content-type': metrics.contentType }));
-  app.get('/static/dashboard.css', (c) => c.body(CSS, 200, { 'content-type': 'text/css; charset=utf-8' }));
+  app.get('/static/dashboard.css', (c) => c.body(DASHBOARD_CSS, 200, { 'content-type': 'text/css; charset=utf-8' }));
 
   const page = (c: Context<Env>, title: string, active: string, body: Parameters<typeof renderLayout>[3]) => c.html(renderLayout(c.get('page'), title, active, body));
   const tzOf = (c: Context<Env>) => {
@@ -207,8 +209,8 @@ export async function createDashboardApp(data: DashboardData, access: DashboardA
   const { intake, reports } = await data.queues();
   const board = new HonoAdapter(serveStatic);
   board.setBasePath('/queues');
-  board.setStaticPath('/static', new URL('dist/static', BULL_BOARD_UI).pathname);
-  board.setViewsPath(new URL('dist', BULL_BOARD_UI).pathname);
+  board.setStaticPath('/static', join(BULL_BOARD_UI, 'dist/static'));
+  board.setViewsPath(join(BULL_BOARD_UI, 'dist'));
   const boardOptions = { readOnlyMode: true, allowRetries: false, externalJobUrl: (job: { id?: string | number | null }) => ({ displayText: 'frugal view', href: `/jobs/${encodeURIComponent(String(job.id ?? ''))}` }) };
   createBullBoard({
     queues: [new BullMQAdapter(intake, boardOptions), new BullMQAdapter(reports, boardOptions)],

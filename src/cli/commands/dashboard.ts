@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
 import { getConfig, type Config } from '../../config.js';
-import { startDashboard } from '../../dashboard/start-dashboard.js';
 import { parseCount } from '../parse-options.js';
 
 interface DashboardCliOptions {
@@ -35,6 +34,8 @@ export function registerDashboard(program: Command): void {
       const base = getConfig();
       const config = options.demo ? demoConfig(base) : base;
       const port = parseCount(options.port, '--port', { min: 0, max: 65_535 });
+      // Loaded here, not at the top: every other command starts without Hono, Bull Board and prom-client.
+      const { startDashboard } = await import('../../dashboard/start-dashboard.js');
       const dashboard = await startDashboard(config, {
         host: options.host.trim(),
         port,

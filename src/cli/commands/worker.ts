@@ -6,8 +6,6 @@ import { getConfig } from '../../config.js';
 import { parseCount } from '../parse-options.js';
 import { sql } from 'drizzle-orm';
 import { answers } from '../../dashboard/health-routes.js';
-import { serveWorkerMetrics } from '../../dashboard/serve-worker-metrics.js';
-import { WorkerMetrics } from '../../dashboard/worker-metrics.js';
 
 interface WorkerOptions {
   concurrency: string;
@@ -31,8 +29,7 @@ export function registerWorker(program: Command): void {
       const metricsPort = options.metricsPort === undefined ? undefined : parseCount(options.metricsPort, '--metrics-port', { min: 1, max: 65_535 });
       const log = createLogger(config.logLevel);
       // Bound before the worker starts: a taken port stops the command before it takes any job.
-      const metrics = metricsPort === undefined ? undefined : new WorkerMetrics();
-      const metricsServer = metrics === undefined ? undefined : await serveWorkerMetrics(metrics, { port: metricsPort! });
+      const { metrics, metricsServer } = metricsPort === undefined ? {} : await startWorkerMetrics(metricsPort);
 
       // Signals are handled from the start: one arriving while the worker is still starting
       // stops it as soon as it has started, never mid-setup.
@@ -82,4 +79,11 @@ export function registerWorker(program: Command): void {
       }
       await new Promise<never>(() => {});
     });
+}
+
+/** Loaded only with --metrics-port, so a plain worker starts without Hono and prom-client. */
+async function startWorkerMetrics(port: number) {
+  const [{ WorkerMetrics }, { serveWorkerMetrics }] = await Promise.all([import('../../dashboard/worker-metrics.js'), import('../../dashboard/serve-worker-metrics.js')]);
+  const metrics = new WorkerMetrics();
+  return { metrics, metricsServer: await serveWorkerMetrics(metrics, { port }) };
 }

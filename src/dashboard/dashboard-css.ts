@@ -1,4 +1,5 @@
-:root { color-scheme: light; --fg: #1d232b; --muted: #66707c; --line: #dde2e8; --accent: #2f6fde; --bad: #c0392b; --warn: #b9770e; --ok: #1f9d74; }
+// The dashboard's stylesheet, kept in a module so it ships with compiled JavaScript as well.
+export const DASHBOARD_CSS = `:root { color-scheme: light; --fg: #1d232b; --muted: #66707c; --line: #dde2e8; --accent: #2f6fde; --bad: #c0392b; --warn: #b9770e; --ok: #1f9d74; }
 * { box-sizing: border-box; }
 body { margin: 0; font: 14px/1.45 system-ui, -apple-system, "Segoe UI", sans-serif; color: var(--fg); background: #f6f7f9; }
 header { background: #151a21; color: #fff; padding: 0 20px; display: flex; align-items: center; gap: 24px; }
@@ -37,3 +38,4 @@ button.primary { background: var(--accent); color: #fff; border-color: var(--acc
 .filters a.active { font-weight: 700; }
 label { margin-right: 10px; }
 input, select { font: inherit; padding: 3px 6px; }
+`;
