@@ -11,6 +11,7 @@ type Register = (program: Command) => void;
 const LAZY_COMMANDS: Record<string, () => Promise<Register>> = {
   alerts: async () => (await import('./commands/alerts.js')).registerAlerts,
   budget: async () => (await import('./commands/budget.js')).registerBudget,
+  dashboard: async () => (await import('./commands/dashboard.js')).registerDashboard,
   demo: async () => (await import('./commands/demo.js')).registerDemo,
   enqueue: async () => (await import('./commands/enqueue.js')).registerEnqueue,
   estimate: async () => (await import('./commands/estimate.js')).registerEstimate,

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { registerAlerts } from './commands/alerts.js';
 import { registerBudget } from './commands/budget.js';
+import { registerDashboard } from './commands/dashboard.js';
 import { registerDemo } from './commands/demo.js';
 import { registerEnqueue } from './commands/enqueue.js';
 import { registerEstimate } from './commands/estimate.js';
@@ -36,5 +37,6 @@ export function buildProgram(): Command {
   registerReport(program);
   registerSchedule(program);
   registerDemo(program);
+  registerDashboard(program);
   return program;
 }

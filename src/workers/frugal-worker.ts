@@ -24,7 +24,7 @@ import { PendingSettlements } from './pending-settlements.js';
 import { ProviderHealth, type ProviderHealthOptions } from './provider-health.js';
 import { ProviderLimiter } from './provider-limiter.js';
 import { ResultStore } from './result-store.js';
-import type { PipelineOptions, WorkerRuntime } from './worker-runtime.js';
+import type { PipelineMetrics, PipelineOptions, WorkerRuntime } from './worker-runtime.js';
 
 export interface FrugalWorkerOptions extends PipelineOptions {
   /** Jobs one process works on at once (they mostly wait on providers). Default 50. */
@@ -62,6 +62,8 @@ export interface FrugalWorkerOptions extends PipelineOptions {
   /** Use this catalog instead of loading one from the configuration. */
   catalog?: Catalog;
   logger?: Logger;
+  /** Receives this process's counters (`frugal worker --metrics-port`). Default none. */
+  metrics?: PipelineMetrics;
 }
 
 /** What was left when {@link FrugalWorker.untilEmpty} returned. */
@@ -143,6 +145,7 @@ export class FrugalWorker {
       pending: new PendingSettlements({ staleMs, logger: log }),
       queue,
       log,
+      ...(options.metrics ? { metrics: options.metrics } : {}),
       options: {
         maxCallsPerAttempt: options.maxCallsPerAttempt ?? 4,
         chunkTokens: options.chunkTokens ?? 12_000,
@@ -161,6 +164,15 @@ export class FrugalWorker {
     });
     worker.on('error', (error) => log.error({ err: error.message }, 'worker error'));
     worker.on('failed', (job, error) => void recordFinalFailure(runtime, job, error));
+    if (options.metrics) {
+      const metrics = options.metrics;
+      worker.on('completed', (job, result) => metrics.jobFinished({ kind: job.data.spec.kind, model: result?.model, outcome: 'completed' }));
+      worker.on('failed', (job, error) => {
+        if (job && (error.name === 'UnrecoverableError' || job.attemptsMade >= (job.opts.attempts ?? 1))) {
+          metrics.jobFinished({ kind: job.data.spec.kind, model: undefined, outcome: 'failed' });
+        }
+      });
+    }
 
     const stopListening = await onBudgetChanged(config.databaseUrl, (budget) => {
       records.wake(budget === ANY_BUDGET ? undefined : budget).catch((error: unknown) => log.warn({ err: String(error) }, 'waking jobs failed'));

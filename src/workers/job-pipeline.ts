@@ -211,12 +211,14 @@ export class JobPipeline {
         if (rt.options.accounting) await this.releaseUncalled(job, callId, error);
         throw error;
       });
+      rt.metrics?.limiterWaited(model.provider, admission.ok ? 0 : admission.retryInMs / 1000);
       if (!admission.ok) {
         if (rt.options.accounting) await rt.ledger.release(callId, 'no rate-limit slot at the provider in this window');
         return this.delay(job, token, admission.retryInMs, state);
       }
 
       let response: ChatResponse;
+      const callStarted = performance.now();
       try {
         response = await rt.providers.get(model.provider)!.chat({
           model: model.providerModelId,
@@ -228,6 +230,7 @@ export class JobPipeline {
           ...(rt.options.callTimeoutMs === undefined ? {} : { timeoutMs: rt.options.callTimeoutMs }),
         });
       } catch (error) {
+        rt.metrics?.callFinished({ provider: model.provider, model: model.id, mode: 'sync', outcome: callOutcome(error), seconds: (performance.now() - callStarted) / 1000 });
         const charged = await rt.pending.keep({ jobId, callId, costMicros: est.maxCostMicros, reservedAt }, () => this.afterFailedCall(callId, error, est));
         if (charged !== undefined) {
           state.calls++;
@@ -238,6 +241,7 @@ export class JobPipeline {
         throw next;
       }
 
+      rt.metrics?.callFinished({ provider: model.provider, model: model.id, mode: 'sync', outcome: 'ok', seconds: (performance.now() - callStarted) / 1000 });
       const cost = costMicros(response.usage, model);
       state.calls++;
       state.costMicros += cost;
@@ -538,4 +542,10 @@ export class JobPipeline {
     if (groups.length < 2) return { text: joined };
     return { groups, level: level + 1 };
   }
+}
+
+/** A failed call's label for metrics: its provider error code (`rate_limited`, `timeout`…) or `error`. */
+function callOutcome(error: unknown): string {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && code.startsWith('PROVIDER_') ? code.slice('PROVIDER_'.length).toLowerCase() : 'error';
 }

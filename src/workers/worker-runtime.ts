@@ -32,6 +32,14 @@ export interface PipelineOptions {
   accounting?: boolean;
 }
 
+/** Where a worker reports what it did, for `frugal worker --metrics-port` (src/dashboard/worker-metrics.ts). */
+export interface PipelineMetrics {
+  jobFinished(job: { kind: string; model: string | undefined; outcome: 'completed' | 'failed' }): void;
+  /** `outcome` is `ok` or the provider error's code without its `PROVIDER_` prefix, lower-cased. */
+  callFinished(call: { provider: string; model: string; mode: 'sync' | 'batch'; outcome: string; seconds: number }): void;
+  limiterWaited(provider: string, seconds: number): void;
+}
+
 /** Everything the pipeline talks to, built once per worker process. */
 export interface WorkerRuntime {
   db: Db;
@@ -50,5 +58,7 @@ export interface WorkerRuntime {
   pending: PendingSettlements;
   queue: Queue<IntakeJobData, IntakeJobResult>;
   log: Logger;
+  /** Counters and histograms of this process; none by default. */
+  metrics?: PipelineMetrics;
   options: Required<Omit<PipelineOptions, 'callTimeoutMs'>> & { callTimeoutMs: number | undefined };
 }

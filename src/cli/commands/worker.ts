@@ -9,12 +9,15 @@ import { formatDrainOutcome } from '../format-drain-outcome.js';
 import { parseCount } from '../parse-options.js';
 import { StatusLine } from '../status-line.js';
 import { WorkerProgressTracker } from '../worker-progress-tracker.js';
+import { sql } from 'drizzle-orm';
+import { answers } from '../../dashboard/health-routes.js';
 
 interface WorkerOptions {
   concurrency: string;
   untilEmpty?: boolean;
   chunkTokens?: string;
   staleReservationMs?: string;
+  metricsPort?: string;
 }
 
 export function registerWorker(program: Command): void {
@@ -25,6 +28,7 @@ export function registerWorker(program: Command): void {
     .option('--until-empty', 'exit once nothing is left that can run now (jobs waiting for budget do not hold it)')
     .option('--chunk-tokens <n>', 'largest piece of a long document summarized in one call (tokens)', '12000')
     .option('--stale-reservation-ms <ms>', "age after which an unsettled call is taken for a dead worker's and closed as spent; also how long a job waits for another delivery's open call (must exceed the longest call)", '600000')
+    .option('--metrics-port <n>', 'serve this process\'s Prometheus metrics, /healthz and /readyz on 127.0.0.1:N')
     .action(async (options: WorkerOptions) => {
       const config = getConfig();
       const concurrency = parseCount(options.concurrency, '--concurrency', { max: 10_000 });
@@ -37,6 +41,9 @@ export function registerWorker(program: Command): void {
         ? createLogger(process.env.LOG_LEVEL ? config.logLevel : 'warn', { write: (line: string) => statusLine.print(formatLogLine(line)) })
         : createLogger(config.logLevel);
       const say = (line: string) => (statusLine ? statusLine.print(line) : process.stderr.write(`${line}\n`));
+      const metricsPort = options.metricsPort === undefined ? undefined : parseCount(options.metricsPort, '--metrics-port', { min: 1, max: 65_535 });
+      // Bound before the worker starts: a taken port stops the command before it takes any job.
+      const { metrics, metricsServer } = metricsPort === undefined ? {} : await startWorkerMetrics(metricsPort);
 
       // Signals are handled from the start: one arriving while the worker is still starting
       // stops it as soon as it has started, never mid-setup.
@@ -54,7 +61,11 @@ export function registerWorker(program: Command): void {
       process.on('SIGINT', () => stop('SIGINT'));
       process.on('SIGTERM', () => stop('SIGTERM'));
 
-      const worker = await FrugalWorker.start(config, { concurrency, chunkTokens, staleReservationMs, logger: log });
+      const worker = await FrugalWorker.start(config, { concurrency, chunkTokens, staleReservationMs, logger: log, ...(metrics ? { metrics } : {}) });
+      metricsServer?.setReady(async () => {
+        const [redis, postgres] = await Promise.all([answers(() => worker.runtime.queue.getJobCounts('active')), answers(() => worker.runtime.db.execute(sql`select 1`))]);
+        return { redis, postgres };
+      });
       // The nightly report's schedules land on their own queue; every worker process serves it.
       const reports = await startReportWorker(config, { logger: log });
       const progress = new WorkerProgressTracker(worker, { logger: log, ...(statusLine ? { statusLine } : {}) });
@@ -63,6 +74,7 @@ export function registerWorker(program: Command): void {
         await progress.snapshot();
         await reports.close();
         await worker.close();
+        await metricsServer?.close();
         progress.stop();
         process.stderr.write(`${formatWorkerSummary(progress.current())}\n`);
       };
@@ -71,7 +83,7 @@ export function registerWorker(program: Command): void {
         process.exit(0);
       }
       const providers = worker.runtime.providers.available();
-      say(`frugal worker ${process.pid}: concurrency ${concurrency}, providers ${providers.join(', ') || 'none'}${config.simUrl ? ' (simulated)' : ''}`);
+      say(`frugal worker ${process.pid}: concurrency ${concurrency}, providers ${providers.join(', ') || 'none'}${config.simUrl ? ' (simulated)' : ''}${metricsServer ? `, metrics on ${metricsServer.url}/metrics` : ''}`);
       if (providers.length === 0) {
         say('no provider is configured: set a provider API key, FRUGAL_SIM_URL or FRUGAL_LOCAL_URL');
       }
@@ -84,4 +96,11 @@ export function registerWorker(program: Command): void {
       }
       await new Promise<never>(() => {});
     });
+}
+
+/** Loaded only with --metrics-port, so a plain worker starts without Hono and prom-client. */
+async function startWorkerMetrics(port: number) {
+  const [{ WorkerMetrics }, { serveWorkerMetrics }] = await Promise.all([import('../../dashboard/worker-metrics.js'), import('../../dashboard/serve-worker-metrics.js')]);
+  const metrics = new WorkerMetrics();
+  return { metrics, metricsServer: await serveWorkerMetrics(metrics, { port }) };
 }
