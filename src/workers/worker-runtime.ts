@@ -6,8 +6,10 @@ import type { CalibrationStore } from '../pricing/calibration-store.js';
 import type { Catalog } from '../pricing/catalog.js';
 import type { ProviderRegistry } from '../providers/create-providers.js';
 import type { IntakeJobData, IntakeJobResult } from '../queue/queues.js';
+import type { JobFence } from './job-fence.js';
 import type { JobRecords } from './job-records.js';
 import type { ObservationRecorder } from './observation-recorder.js';
+import type { PendingSettlements } from './pending-settlements.js';
 import type { ProviderHealth } from './provider-health.js';
 import type { ProviderLimiter } from './provider-limiter.js';
 import type { ResultStore } from './result-store.js';
@@ -42,6 +44,10 @@ export interface WorkerRuntime {
   results: ResultStore;
   observations: ObservationRecorder;
   records: JobRecords;
+  /** One job, at most one call in flight: looks for another delivery's open call before calling. */
+  fence: JobFence;
+  /** Results and settlements of answered calls kept while Postgres is unreachable. */
+  pending: PendingSettlements;
   queue: Queue<IntakeJobData, IntakeJobResult>;
   log: Logger;
   options: Required<Omit<PipelineOptions, 'callTimeoutMs'>> & { callTimeoutMs: number | undefined };

@@ -7,6 +7,7 @@ import { formatDollars } from '../../pricing/money.js';
 import { TIERS } from '../../pricing/types.js';
 import { createProviders } from '../../providers/create-providers.js';
 import { forecast } from '../../router/forecast.js';
+import { forecastJob } from '../../router/forecast-job.js';
 import { withContext } from '../context.js';
 import { bold, dim, printJson, printTable, red } from '../output.js';
 import { parseCount } from '../parse-options.js';
@@ -49,9 +50,20 @@ export function registerEstimate(program: Command): void {
           }
           const spec = parseJobSpec({ kind: options.kind, tier: options.tier, private: options.private ?? false, payload: { text: document.text, ...(maxWords ? { maxWords } : {}) } });
           const f = forecast(spec, catalog, calibration, (p) => providers.unavailableReason(p));
+          // What the worker will actually run: a long document in chunks and reduce calls.
+          const job = forecastJob(spec, catalog, calibration, (p) => providers.unavailableReason(p));
+          if (job.noModel) process.exitCode = 1;
           estimates.push({
             source: document.source,
             chosen: f.route.modelId ?? null,
+            job: {
+              model: job.model,
+              calls: job.calls,
+              expectedCostMicros: job.expectedCostMicros,
+              maxCostMicros: job.maxCostMicros,
+              ...(job.chunks === undefined ? {} : { chunks: job.chunks, reduceCalls: job.reduceCalls }),
+              ...(job.noModel ? { noModel: job.noModel } : {}),
+            },
             candidates: f.route.candidates.map((c) => {
               const e = f.estimates.get(c.modelId)!;
               return {
@@ -74,7 +86,13 @@ export function registerEstimate(program: Command): void {
           return;
         }
         for (const estimate of estimates) {
-          process.stdout.write(`\n${bold(estimate.source)} → ${estimate.chosen ? bold(estimate.chosen) : red('no model qualifies')}\n`);
+          const { job } = estimate;
+          const head = job.noModel
+            ? red(job.noModel)
+            : job.chunks !== undefined
+              ? `${bold(`split into ${job.chunks} chunks + ${job.reduceCalls} reduce call(s)`)} on ${bold(job.model ?? '-')}: expected ${formatDollars(job.expectedCostMicros)}, at most ${formatDollars(job.maxCostMicros)} (${job.calls} calls); as one call:`
+              : bold(estimate.chosen ?? '-');
+          process.stdout.write(`\n${bold(estimate.source)} → ${head}\n`);
           printTable(estimate.candidates, [
             { header: 'MODEL', value: (c) => `${c.chosen ? '*' : ' '} ${c.model}` },
             { header: 'INPUT TOK', value: (c) => `${c.inputTokens} (≤${c.maxInputTokens})`, align: 'right' },

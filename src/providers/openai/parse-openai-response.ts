@@ -13,7 +13,8 @@ export function parseOpenAIResponse(request: Pick<ChatRequest, 'model' | 'output
     text,
     ...(request.output ? { object: parseJsonObject(text) } : {}),
     usage: convertOpenAIUsage(completion.usage),
-    finishReason: message?.refusal ? 'content-filter' : mapOpenAIFinishReason(choice?.finish_reason),
+    // https://platform.openai.com/docs/guides/structured-outputs#refusals: `content` null, `refusal` set.
+    finishReason: message?.refusal ? 'refusal' : mapOpenAIFinishReason(choice?.finish_reason),
     modelId: completion.model ?? request.model,
   };
 }

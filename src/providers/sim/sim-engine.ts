@@ -27,6 +27,8 @@ interface ModelState {
   tokenizer: SimTokenizer;
   count: (text: string) => number;
   random: () => number;
+  /** A stream of its own for refusals: the knob shifts no other outcome. */
+  refusalRandom: () => number;
   windowStart: number;
   requests: number;
   tokens: number;
@@ -105,6 +107,7 @@ export class SimEngine {
         tokenizer,
         count: this.counter(tokenizer.encoding),
         random: createPrng(hashString(`${this.configValue.seed}:${model}`)),
+        refusalRandom: createPrng(hashString(`${this.configValue.seed}:${model}:refusal`)),
         windowStart: 0,
         requests: 0,
         tokens: 0,
@@ -153,6 +156,7 @@ export class SimEngine {
     const { knobs, tokenizer } = state;
     // Always draw the same number of values per request, so outcomes do not shift when a knob changes.
     const [errorDraw, timeoutDraw, malformedDraw, usageDraw, jitterDraw] = [state.random(), state.random(), state.random(), state.random(), state.random()];
+    const refusalDraw = state.refusalRandom();
 
     const now = this.now();
     const windowMs = this.configValue.windowMs;
@@ -199,6 +203,7 @@ export class SimEngine {
         reply.finish = 'length';
       }
     }
+    if (refusalDraw < knobs.refusalRate) reply = refuse(reply, state);
     const outputTokens = scale(reply.tokens) + thinkingTokens;
     if (knobs.tokensPerWindow !== null && state.tokens + inputTokens + outputTokens > knobs.tokensPerWindow) {
       return fail({ kind: 'rate-limited', limit: 'tokens', retryAfterMs: resetMs, limits: limits(inputTokens + outputTokens), model, windowMs });
@@ -267,4 +272,13 @@ export class SimEngine {
     }
     return { text: json, object, finish: 'stop', tokens };
   }
+}
+
+/**
+ * The answer cut by the vendor's safety classifier: the first third of its text (no object),
+ * billed up to there, as Anthropic documents for `stop_reason: "refusal"`.
+ */
+function refuse(reply: Pick<SimReply, 'text' | 'object' | 'finish'> & { tokens: number }, state: ModelState): Pick<SimReply, 'text' | 'object' | 'finish'> & { tokens: number } {
+  const text = reply.text.slice(0, Math.floor(reply.text.length / 3));
+  return { text, finish: 'refusal', tokens: text === '' ? 0 : state.count(text) };
 }

@@ -133,10 +133,11 @@ export const anthropicProtocol: SimProtocol = {
 
   formatReply(request: SimRequest, reply: SimReply): SimAnswer {
     const toolUse = request.toolName !== undefined && reply.object !== undefined;
+    const refused = reply.finish === 'refusal';
     const usage = reply.usage;
     const answer = toolUse
       ? [{ type: 'tool_use', id: id('toolu'), name: request.toolName, input: reply.object, caller: { type: 'direct' } }]
-      : reply.text === '' && reply.finish === 'length'
+      : reply.text === '' && (reply.finish === 'length' || reply.finish === 'refusal')
         ? []
         : [{ type: 'text', text: reply.text, citations: null }];
     // Thinking comes first; Claude 5.x returns it summarized, signed for multi-turn continuity.
@@ -147,9 +148,10 @@ export const anthropicProtocol: SimProtocol = {
       role: 'assistant',
       model: request.model,
       content,
-      stop_reason: reply.finish === 'length' ? 'max_tokens' : toolUse ? 'tool_use' : 'end_turn',
+      stop_reason: refused ? 'refusal' : reply.finish === 'length' ? 'max_tokens' : toolUse ? 'tool_use' : 'end_turn',
       stop_sequence: null,
-      stop_details: null,
+      // https://platform.claude.com/docs/en/test-and-evaluate/strengthen-guardrails/handle-streaming-refusals
+      stop_details: refused ? { type: 'refusal', category: 'cyber', explanation: 'This request was declined because it could enable cyber harm.' } : null,
       container: null,
       diagnostics: null,
     };

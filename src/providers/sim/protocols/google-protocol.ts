@@ -92,7 +92,11 @@ export const googleProtocol: SimProtocol = {
 
   formatReply(request: SimRequest, reply: SimReply): SimAnswer {
     const body: Record<string, unknown> = {
-      candidates: [{ content: { parts: [{ text: reply.text }], role: 'model' }, finishReason: reply.finish === 'length' ? 'MAX_TOKENS' : 'STOP', index: 0 }],
+      candidates: [
+        reply.finish === 'refusal'
+          ? { content: { parts: [], role: 'model' }, finishReason: 'SAFETY', index: 0 }
+          : { content: { parts: [{ text: reply.text }], role: 'model' }, finishReason: reply.finish === 'length' ? 'MAX_TOKENS' : 'STOP', index: 0 },
+      ],
     };
     const usage = reply.usage;
     if (usage) {

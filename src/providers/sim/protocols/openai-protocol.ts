@@ -114,9 +114,14 @@ export function createOpenAIProtocol(flavour: Flavour): SimProtocol {
         choices: [
           {
             index: 0,
-            message: groq ? { role: 'assistant', content: reply.text } : { role: 'assistant', content: reply.text, refusal: null, annotations: [] },
+            message: groq
+              ? { role: 'assistant', content: reply.text }
+              : reply.finish === 'refusal'
+                ? { role: 'assistant', content: null, refusal: "I'm sorry, but I can't help with that request.", annotations: [] }
+                : { role: 'assistant', content: reply.text, refusal: null, annotations: [] },
             logprobs: null,
-            finish_reason: reply.finish,
+            // OpenAI ends a refusal normally, the refusal in the message; Groq reports a filtered answer.
+            finish_reason: reply.finish === 'refusal' ? (groq ? 'content_filter' : 'stop') : reply.finish,
           },
         ],
       };

@@ -36,7 +36,8 @@ export interface SimReply {
   text: string;
   /** The object of a well-formed structured answer (Anthropic sends it as the tool input). */
   object?: unknown;
-  finish: 'stop' | 'length';
+  /** `refusal`: the safety classifier ended the answer; `text` is what came before. */
+  finish: 'stop' | 'length' | 'refusal';
   /** Undefined when the answer is to go out without its usage block. */
   usage: SimUsage | undefined;
   limits: SimLimits;
