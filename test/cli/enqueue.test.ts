@@ -94,7 +94,8 @@ describe('frugal enqueue', () => {
     expect(out.code).toBe(0);
     const forecast = JSON.parse(out.stdout) as { jobs: Array<{ model: string; maxCostMicros: number }>; maxCostMicros: number; budgets: Array<{ name: string; fits: boolean }> };
     expect(forecast.jobs).toHaveLength(1);
-    expect(forecast.jobs[0]!.model).toBe('claude-haiku');
+    // Haiku's summarize calls think (adaptive at effort low), which GPT-4o mini's price undercuts.
+    expect(forecast.jobs[0]!.model).toBe('gpt-4o-mini');
     expect(forecast.maxCostMicros).toBe(forecast.jobs[0]!.maxCostMicros);
     expect(forecast.budgets).toEqual([expect.objectContaining({ name: 'ops', fits: true })]);
     expect(await waitingJobs()).toBe(before);

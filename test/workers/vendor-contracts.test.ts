@@ -5,9 +5,10 @@ import { KINDS } from '../../src/pricing/types.js';
 import { jobIdFor } from '../../src/queue/job-id.js';
 import { useTestEnv } from '../support/env.js';
 import { usePipeline } from '../support/pipeline.js';
-import { resultsByJob } from '../support/queries.js';
+import { resultsByJob, useResultsLedgerCheck } from '../support/queries.js';
 
 const env = useTestEnv();
+useResultsLedgerCheck(env);
 
 // Long enough that each call costs hundreds of micro-dollars, so 10 % is not lost to rounding.
 const TICKET = Array.from(
