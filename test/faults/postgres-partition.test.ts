@@ -38,11 +38,11 @@ afterAll(async () => {
 });
 
 describe('a worker cut from Postgres after the provider answered', () => {
-  it('keeps the result and settlement pending until Postgres returns, settles the call once and never calls again', { timeout: 60_000 }, async () => {
+  it('keeps the result and settlement pending until Postgres returns, settles the call once and never calls again', { timeout: 120_000 }, async () => {
     const base = { REDIS_URL: env.redisUrl, FRUGAL_PREFIX: env.prefix, FRUGAL_SIM_URL: sim.url, LOG_LEVEL: process.env.FRUGAL_BENCH_DEBUG ? 'info' : 'silent' };
     // Short locks: were the cut-off worker's lock not renewed, the other worker would take the job.
     // (Not shorter: a fresh worker's first job blocks its event loop while the tokenizer loads.)
-    const options = { concurrency: 4, lockDurationMs: 5_000, stalledIntervalMs: 1_000, staleReservationMs: 60_000 };
+    const options = { concurrency: 4, lockDurationMs: 5_000, stalledIntervalMs: 1_000, staleReservationMs: 60_000, shutdownTimeoutMs: 10_000 };
     // Two workers, each connected to Postgres through its own proxy; whichever takes the job is cut.
     for (const proxy of proxies) workers.push(await spawnWorker({ ...base, DATABASE_URL: proxy.route(env.databaseUrl) }, options));
     const [jobId] = await enqueueJobs({ ...base, DATABASE_URL: env.databaseUrl }, [
@@ -76,7 +76,7 @@ describe('a worker cut from Postgres after the provider answered', () => {
     await waitFor(async () => (await queue.getJobState(jobId!)) === 'completed', { what: 'the job completed', timeoutMs: 20_000 });
 
     for (const worker of workers) expect(worker.child.exitCode).toBeNull();
-    for (const worker of workers) await worker.close(15_000);
+    for (const worker of workers) await worker.close(30_000);
     for (const worker of workers) expect(await worker.exited).toBe(0);
 
     await expectOneJobPaidOnce({ pool: env.pool, redis: env.redis, prefix: env.prefix, jobId: jobId!, sim: sim.stats() });
