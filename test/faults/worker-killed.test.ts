@@ -33,7 +33,7 @@ afterAll(async () => {
 });
 
 describe('a worker process killed with SIGKILL in the middle of a batch', () => {
-  it('loses no job: its jobs re-run only after their open calls are closed as stale, one charge for the dead call and one for the new', { timeout: 60_000 }, async () => {
+  it('loses no job: its jobs re-run only after their open calls are closed as stale, one charge for the dead call and one for the new', { timeout: 120_000 }, async () => {
     const config = loadConfig({ ...workerEnv });
     const specs = Array.from({ length: JOBS }, (_, i) =>
       parseJobSpec({ kind: 'classify', tier: 'basic', payload: { text: `Ticket ${i}: I was charged twice this month`, labels: ['billing', 'bug', 'other'] }, budgets: ['team'] }),
@@ -119,5 +119,5 @@ describe('a worker process killed with SIGKILL in the middle of a batch', () => 
     await expectLedgerEqualsBudgets(env.pool, sim.stats());
     // Closing them brought the results of their jobs (completed by the survivor) up to the ledger.
     expect(await expectResultsEqualLedger(env.pool)).toBe(JOBS);
-  }, 90_000); // two worker processes start from TypeScript sources: slow on a loaded machine
+  });
 });
