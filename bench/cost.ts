@@ -2,6 +2,7 @@ import { pathToFileURL } from 'node:url';
 import { openDb } from '../src/db/client.js';
 import { DEFAULT_MODELS } from '../src/pricing/default-catalog.js';
 import { KINDS } from '../src/pricing/types.js';
+import type { SimStats } from '../src/providers/sim/sim-stats.js';
 import type { BenchFn, BenchSection } from './section.js';
 import { createBenchEnv } from './support/bench-env.js';
 import { enqueue, usd } from './support/batches.js';
@@ -20,6 +21,8 @@ interface Priced {
   failed: number;
   byModel: string;
   batchCalls: number;
+  /** Thinking tokens per provider model, as the simulator counted them (a part of the output). */
+  reasoning: Array<{ model: string; thinkingTokens: number; outputTokens: number }>;
 }
 
 const NO_RATINGS = Object.fromEntries(KINDS.map((kind) => [kind, 'none']));
@@ -54,6 +57,14 @@ export const benchCost: BenchFn = async (): Promise<BenchSection> => {
   const { routed, allPremium, allGpt4oMini, routedWithDeadlines } = priced;
   const batchShare = routedWithDeadlines.costMicros / routed.costMicros;
   const saving = (other: Priced): string => `routed costs ${((routed.costMicros / other.costMicros) * 100).toFixed(0)} % of this`;
+  const reasoningRows = (['routed', 'allPremium'] as const).flatMap((run) =>
+    priced[run].reasoning.map((r) => ({
+      name: `reasoning tokens, ${run === 'routed' ? 'routed' : 'all on Claude Haiku'}: ${r.model}`,
+      value: r.thinkingTokens,
+      unit: 'tokens',
+      note: `of ${r.outputTokens} output tokens (${r.outputTokens === 0 ? 0 : ((r.thinkingTokens / r.outputTokens) * 100).toFixed(1)} %)`,
+    })),
+  );
   return {
     title: 'Cost of the reference mixed workload (180 jobs: summarize, extract, classify over four tiers)',
     rows: [
@@ -66,6 +77,7 @@ export const benchCost: BenchFn = async (): Promise<BenchSection> => {
         unit: 'USD',
         note: `${(batchShare * 100).toFixed(0)} % of the same workload run synchronously (target ≤ 55 %); ${routedWithDeadlines.batchCalls} of ${routedWithDeadlines.calls} calls in batch mode, ${routedWithDeadlines.completed} completed; ${routedWithDeadlines.byModel}`,
       },
+      ...reasoningRows,
     ],
     results: {
       'cost.routedMicros': routed.costMicros,
@@ -78,6 +90,8 @@ export const benchCost: BenchFn = async (): Promise<BenchSection> => {
       'cost.routedWithDeadlinesMicros': routedWithDeadlines.costMicros,
       'cost.routedWithDeadlinesShareOfSync': Math.round(batchShare * 1000) / 1000,
       'cost.routedWithDeadlinesBatchCalls': routedWithDeadlines.batchCalls,
+      ...Object.fromEntries(routed.reasoning.map((r) => [`cost.routedReasoningTokens.${r.model}`, r.thinkingTokens])),
+      ...Object.fromEntries(allPremium.reasoning.map((r) => [`cost.allPremiumReasoningTokens.${r.model}`, r.thinkingTokens])),
     },
   };
 };
@@ -97,7 +111,12 @@ async function price(run: Run): Promise<Priced> {
         `select sum(cost_micros) as cost, count(*) as calls, count(*) filter (where mode = 'batch') as batch from ledger where status in ('settled', 'closed_as_spent')`,
       );
       const models = await db.pool.query<{ model: string; n: string }>('select model, count(*) as n from results group by model order by count(*) desc, model');
+      const stats = (await (await fetch(`${sim.url}/_sim/stats`)).json()) as SimStats;
+      const reasoning = Object.entries(stats.models)
+        .map(([model, counters]) => ({ model, thinkingTokens: counters.thinkingTokens, outputTokens: counters.outputTokens }))
+        .sort((a, b) => a.model.localeCompare(b.model));
       return {
+        reasoning,
         costMicros: Number(ledger.rows[0]?.cost ?? 0),
         calls: Number(ledger.rows[0]?.calls ?? 0),
         completed,

@@ -17,6 +17,7 @@ import { benchPipeline } from './pipeline.js';
 import { benchRateLimit } from './rate-limit.js';
 import type { BenchFn, BenchRow } from './section.js';
 import { benchSimThroughput } from './sim-throughput.js';
+import { benchStartup } from './startup.js';
 import { benchTokens } from './tokens.js';
 
 const SECTIONS: Array<{ name: string; label: string; run: BenchFn }> = [
@@ -28,6 +29,7 @@ const SECTIONS: Array<{ name: string; label: string; run: BenchFn }> = [
   { name: 'cost', label: 'cost', run: benchCost },
   { name: 'budget-stress', label: 'budget stress', run: benchBudgetStress },
   { name: 'memory', label: 'memory', run: benchMemory },
+  { name: 'startup', label: 'start-up', run: benchStartup },
 ];
 
 interface TableRow extends BenchRow {

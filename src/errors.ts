@@ -30,6 +30,17 @@ export class ServiceUnavailableError extends FrugalError {
   }
 }
 
+/** The database exists but `frugal migrate` has not made (all of) frugal's tables in it. */
+export class SchemaMissingError extends FrugalError {
+  constructor(url: string, options: { partly?: boolean; cause?: unknown } = {}) {
+    super(
+      'SCHEMA_MISSING',
+      options.partly ? `database ${redactUrl(url)} lacks part of the frugal schema (it predates this version)` : `database ${redactUrl(url)} has no frugal schema`,
+      { hint: 'run `frugal migrate`', cause: options.cause },
+    );
+  }
+}
+
 /** Input a user gave (flag, file, line) is invalid; nothing was changed because of it. */
 export class InputError extends FrugalError {
   constructor(message: string, hint?: string) {
@@ -46,4 +57,18 @@ export function redactUrl(url: string): string {
   } catch {
     return '<unparseable URL>';
   }
+}
+
+/** Postgres error codes of a query naming a table or column the schema does not have. */
+const UNDEFINED_OBJECT = new Set(['42P01', '42703']);
+
+/**
+ * True when `error` (or an error it wraps, as drizzle's "Failed query" does) says a table or
+ * column is missing: the database is older than this version of frugal.
+ */
+export function isMissingSchemaError(error: unknown): boolean {
+  for (let e = error, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
+    if (UNDEFINED_OBJECT.has(String((e as { code?: unknown }).code))) return true;
+  }
+  return false;
 }

@@ -36,7 +36,9 @@ export class GroqBatchVendor implements BatchVendor {
   }
 
   parseAnswer(body: unknown, request: ChatRequest): ChatResponse {
-    return parseGroqResponse(body as ChatCompletion, request, this.estimateUsage, 0);
+    // The same reading as a synchronous answer; a batch line has no latency of its own.
+    const { usage, ...parsed } = parseGroqResponse(request, body as ChatCompletion);
+    return { ...parsed, usage: usage ?? this.estimateUsage(request, parsed.text), usageEstimated: usage === undefined, latencyMs: 0 };
   }
 
   async upload(frugalBatchId: string, lines: readonly BatchLine[]): Promise<string> {

@@ -35,7 +35,9 @@ export class OpenAIBatchVendor implements BatchVendor {
   }
 
   parseAnswer(body: unknown, request: ChatRequest): ChatResponse {
-    return parseOpenAIResponse(body as ChatCompletion, request, this.estimateUsage, 0);
+    // The same reading as a synchronous answer; a batch line has no latency of its own.
+    const { usage, ...parsed } = parseOpenAIResponse(request, body as ChatCompletion);
+    return { ...parsed, usage: usage ?? this.estimateUsage(request, parsed.text), usageEstimated: usage === undefined, latencyMs: 0 };
   }
 
   async upload(frugalBatchId: string, lines: readonly BatchLine[]): Promise<string> {

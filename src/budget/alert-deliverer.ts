@@ -2,7 +2,7 @@ import type pg from 'pg';
 import { log as defaultLog, type Logger } from '../log.js';
 import { formatAlertText } from './format-alert-text.js';
 import { postSlackMessage } from './post-slack-message.js';
-import type { Period } from './types.js';
+import type { AlertKind, Period } from './types.js';
 
 export interface AlertDelivererOptions {
   /** Slack-compatible webhook (config.alertWebhook). Without one, alerts are only logged and marked delivered. */
@@ -135,12 +135,16 @@ export class AlertDeliverer {
        where b.id = a.budget_id and a.id in (
          select id from budget_alerts where delivery = 'pending' and next_attempt_at <= now()
          order by id limit $1 for update skip locked)
-       returning a.id, a.budget_name, a.threshold, a.spent_micros, a.limit_micros, a.hard, a.period_start, a.attempts, b.period, b.tz`,
+       returning a.id, a.kind, a.budget_name, a.threshold, a.spent_micros, a.limit_micros, a.hard, a.period_start, a.attempts, b.period, b.tz,
+         -- An exhausted alert says how many jobs wait when it is sent, not just the first one refused.
+         case when a.kind = 'exhausted' then (select count(*)::int from jobs j where j.status = 'waiting_budget' and j.waiting_budget = a.budget_name) end as waiting_jobs`,
       [this.options.batchSize, this.options.leaseMs],
     );
     return rows
       .map((r) => ({
         id: r.id,
+        kind: r.kind,
+        ...(r.waiting_jobs === null ? {} : { waitingJobs: r.waiting_jobs }),
         budgetName: r.budget_name,
         threshold: r.threshold,
         spentMicros: Number(r.spent_micros),
@@ -180,7 +184,7 @@ export class AlertDeliverer {
       return 'retrying';
     }
     await this.pool.query(`update budget_alerts set delivery = 'delivered', attempts = attempts + 1, delivered_at = now(), last_error = null where id = $1`, [alert.id]);
-    this.logger.info({ alertId: alert.id, budget: alert.budgetName, threshold: alert.threshold, attempts: alert.attempts + 1 }, 'budget alert delivered to the webhook');
+    this.logger.info({ alertId: alert.id, kind: alert.kind, budget: alert.budgetName, threshold: alert.threshold, attempts: alert.attempts + 1 }, 'budget alert delivered to the webhook');
     return 'delivered';
   }
 
@@ -192,6 +196,8 @@ export class AlertDeliverer {
 
 interface ClaimedAlert {
   id: number;
+  kind: AlertKind;
+  waitingJobs?: number;
   budgetName: string;
   threshold: number;
   spentMicros: number;
@@ -205,6 +211,8 @@ interface ClaimedAlert {
 
 interface ClaimedRow {
   id: number;
+  kind: AlertKind;
+  waiting_jobs: number | null;
   budget_name: string;
   threshold: number;
   spent_micros: string;

@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import { InputError } from '../errors.js';
-import type { AlertDelivery, BudgetAlert } from './types.js';
+import type { AlertDelivery, AlertKind, BudgetAlert } from './types.js';
 
 export interface ListAlertsOptions {
   /** Only alerts nobody acknowledged. Default false. */
@@ -35,6 +35,7 @@ export class AlertStore {
 
 interface AlertRow {
   id: number;
+  kind: AlertKind;
   budget_id: number;
   budget_name: string;
   period_start: Date;
@@ -53,6 +54,7 @@ interface AlertRow {
 function toAlert(row: AlertRow): BudgetAlert {
   return {
     id: row.id,
+    kind: row.kind,
     budgetId: row.budget_id,
     budgetName: row.budget_name,
     periodStart: row.period_start,

@@ -237,10 +237,11 @@ const SQL = {
         act_input_tokens = coalesce(u.ain, l.act_input_tokens),
         act_cached_input_tokens = coalesce(u.acached, l.act_cached_input_tokens),
         act_output_tokens = coalesce(u.aout, l.act_output_tokens),
+        reasoning_tokens = coalesce(u.areason, l.reasoning_tokens),
         usage_estimated = u.est, overrun = u.overrun, closed_stale = l.closed_stale or u.stale,
         settled_at = ${nowSql('$1')}, error = coalesce(u.error, l.error)
-      from unnest($16::uuid[], $17::text[], $18::bigint[], $19::int[], $20::int[], $21::int[], $22::bool[], $23::bool[], $24::bool[], $25::text[])
-        as u(call_id, status, cost, ain, acached, aout, est, overrun, stale, error)
+      from unnest($16::uuid[], $17::text[], $18::bigint[], $19::int[], $20::int[], $21::int[], $22::bool[], $23::bool[], $24::bool[], $25::text[], $34::int[])
+        as u(call_id, status, cost, ain, acached, aout, est, overrun, stale, error, areason)
       where l.call_id = u.call_id
     ), counters as (
       update budget_periods bp set
@@ -463,6 +464,7 @@ async function applyInTransaction(
         touched.map((p) => p.overrunMicros),
         touched.map((p) => p.refused),
         touched.map((p) => p.exhausted),
+        updates.map((u) => (u.usage ? (u.usage.reasoningTokens ?? 0) : null)),
       ],
     });
     written = rows[0]!;
@@ -612,18 +614,20 @@ function decideTransition(
     }
     // A released call held nothing: everything it cost is over its reservation.
     const covered = call.status === 'released' ? 0 : call.reservedMicros;
+    const corrected = call.status !== 'reserved';
     const overrun = item.costMicros > covered;
     move(
       'settled',
       { costMicros: item.costMicros, usage: item.usage, usageEstimated: item.usageEstimated, overrun, stale: false, error: null },
       overrun ? item.costMicros - covered : 0,
     );
-    return settleResult(call, false);
+    return corrected ? { ...settleResult(call, false), corrected: true } : settleResult(call, false);
   }
   if (item.op === 'release') {
     if (call.status !== 'reserved' && call.status !== 'closed_as_spent') return { callId: call.callId, released: false, status: call.status };
+    const corrected = call.status === 'closed_as_spent';
     move('released', { costMicros: 0, usage: null, usageEstimated: false, overrun: false, stale: false, error: `released: ${item.reason}` }, 0);
-    return { callId: call.callId, released: true, status: 'released' };
+    return { callId: call.callId, released: true, status: 'released', ...(corrected ? { corrected: true as const } : {}) };
   }
   if (call.status !== 'reserved') return null;
   const closedMicros = call.reservedMicros;
@@ -691,7 +695,8 @@ async function findExistingReservations(pool: pg.Pool, items: readonly BatchItem
 // 23503: a budget deleted while this batch was creating its period row; the retry no longer sees it.
 const TRANSIENT_CODES = new Set(['23503', '40001', '40P01', '55P03', '57P01', '57P02', '57P03', '08000', '08003', '08006', '53300']);
 
-function isTransient(error: unknown): boolean {
+/** Deadlocks, serialization failures, lost or refused connections: worth trying again. */
+export function isTransient(error: unknown): boolean {
   const code = (error as { code?: string }).code;
   return (code !== undefined && TRANSIENT_CODES.has(code)) || isConnectionError(error);
 }

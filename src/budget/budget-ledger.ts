@@ -7,7 +7,9 @@ import type { Usage } from '../pricing/types.js';
 import { applyBudgetBatch, type BatchItem, type BatchResult, type ClosedCall, type ItemOutcome, type ItemValue, type NormalizedReserve } from './apply-budget-batch.js';
 import { GroupCommitter, type GroupCommitOptions } from '../db/group-committer.js';
 import type { CloseStaleResult, RecordedAlert, ReleaseResult, ReserveRequest, ReserveResult, SettleInput, SettleResult } from './types.js';
+import { syncResultCosts } from './sync-result-costs.js';
 import { UnpricedCallError } from './unpriced-call-error.js';
+import { recordExhaustedAlert } from './record-exhausted-alert.js';
 
 export interface BudgetLedgerOptions {
   /**
@@ -74,20 +76,35 @@ export class BudgetLedger {
     const id = normalizeCallId(callId);
     const costMicros = checkMicros(input.costMicros, 'costMicros');
     const usage = checkUsage(input.usage);
-    return (await this.submit({ op: 'settle', callId: id, costMicros, usage, usageEstimated: input.usageEstimated ?? false })) as SettleResult;
+    const result = (await this.submit({ op: 'settle', callId: id, costMicros, usage, usageEstimated: input.usageEstimated ?? false })) as SettleResult;
+    if (result.corrected) await this.syncResultOf(id);
+    return result;
   }
 
   /** Gives a reservation back: only for calls that certainly did not reach the provider. */
   async release(callId: string, reason: string): Promise<ReleaseResult> {
-    return (await this.submit({ op: 'release', callId: normalizeCallId(callId), reason: reason.slice(0, 500) })) as ReleaseResult;
+    const id = normalizeCallId(callId);
+    const result = (await this.submit({ op: 'release', callId: id, reason: reason.slice(0, 500) })) as ReleaseResult;
+    if (result.corrected) await this.syncResultOf(id);
+    return result;
+  }
+
+  /**
+   * A late settlement or release changed what a call counts after its job may have completed:
+   * the job's result follows its ledger rows (see syncResultCosts).
+   */
+  private async syncResultOf(callId: string): Promise<void> {
+    const { rows } = await this.pool.query<{ job_id: string }>('select job_id from ledger where call_id = $1', [callId]);
+    await syncResultCosts(this.pool, rows.map((r) => r.job_id));
   }
 
   /**
    * Closes reservations older than `olderThanMs` that were never settled (their worker died): each
    * is counted as spent at its reserved amount, status `closed_as_spent`, flagged `closed_stale`,
    * because the call may have happened. Never dropped. Safe to run from several processes.
-   * `olderThanMs` must exceed the longest a call can take (provider timeout and retries).
-   * Batch calls are never closed here: their batch's reconciler judges them (vendor expiry plus grace).
+   * `olderThanMs` must exceed the longest a call can take (provider timeout and retries). The
+   * results of the jobs concerned are brought back to their ledger sums. Batch calls are never
+   * closed here: their batch's reconciler judges them (vendor expiry plus grace).
    */
   async closeStale(olderThanMs: number, options: { limit?: number } = {}): Promise<CloseStaleResult> {
     if (!Number.isFinite(olderThanMs) || olderThanMs < 0) throw new InputError(`olderThanMs ${olderThanMs} is not a non-negative number`, 'give the age in milliseconds');
@@ -110,7 +127,12 @@ export class BudgetLedger {
       result.closedMicros += closed.closedMicros;
       result.callIds.push(closed.callId);
     }
-    if (result.closed > 0) this.logger.warn({ closed: result.closed, closedMicros: result.closedMicros }, 'closed stale reservations as spent');
+    if (result.closed > 0) {
+      this.logger.warn({ closed: result.closed, closedMicros: result.closedMicros }, 'closed stale reservations as spent');
+      // A job may have completed on another worker meanwhile: its result now counts these calls too.
+      const { rows: jobs } = await this.pool.query<{ job_id: string }>('select distinct job_id from ledger where call_id = any($1::uuid[])', [result.callIds]);
+      await syncResultCosts(this.pool, jobs.map((j) => j.job_id));
+    }
     return result;
   }
 
@@ -131,8 +153,25 @@ export class BudgetLedger {
     return result.outcomes;
   }
 
+  /**
+   * Records, once per budget and period, that hard budget `budgetName` refused a job which now
+   * waits for it, and hands the alert to `onAlerts` like a threshold crossing.
+   */
+  async recordExhausted(budgetName: string): Promise<RecordedAlert | undefined> {
+    const alert = await recordExhaustedAlert(this.pool, budgetName, this.now?.() ?? null);
+    if (alert) this.announce([alert]);
+    return alert;
+  }
+
   private announce(alerts: RecordedAlert[]): void {
     for (const alert of alerts) {
+      if (alert.kind === 'exhausted') {
+        this.logger.warn(
+          { budget: alert.budgetName, spentMicros: alert.spentMicros, limitMicros: alert.limitMicros },
+          `budget "${alert.budgetName}" exhausted: jobs that do not fit wait for budget (${formatDollars(alert.spentMicros)} of ${formatDollars(alert.limitMicros)} spent)`,
+        );
+        continue;
+      }
       this.logger.warn(
         { budget: alert.budgetName, threshold: alert.threshold, spentMicros: alert.spentMicros, limitMicros: alert.limitMicros },
         `budget "${alert.budgetName}" reached ${alert.threshold}% of its limit (${formatDollars(alert.spentMicros)} of ${formatDollars(alert.limitMicros)})`,
@@ -202,9 +241,13 @@ function checkCount(value: number, field: string): number {
 
 function checkUsage(usage: Usage): Usage {
   if (typeof usage !== 'object' || usage === null) throw new InputError('settlement usage is missing', 'give { inputTokens, cachedInputTokens, outputTokens }');
-  return {
+  const outputTokens = checkCount(usage.outputTokens, 'usage.outputTokens');
+  const checked: Usage = {
     inputTokens: checkCount(usage.inputTokens, 'usage.inputTokens'),
     cachedInputTokens: checkCount(usage.cachedInputTokens ?? 0, 'usage.cachedInputTokens'),
-    outputTokens: checkCount(usage.outputTokens, 'usage.outputTokens'),
+    outputTokens,
   };
+  // Reasoning is a part of the output, never more: a vendor reporting more would not change the bill.
+  if (usage.reasoningTokens !== undefined) checked.reasoningTokens = Math.min(checkCount(usage.reasoningTokens, 'usage.reasoningTokens'), outputTokens);
+  return checked;
 }

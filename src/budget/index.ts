@@ -5,6 +5,7 @@ export { BudgetLedger, newCallId, type BudgetLedgerOptions } from './budget-ledg
 export { BUDGET_CHANGED_CHANNEL, BudgetStore, type AuditMismatch, type BudgetStoreOptions, type SetBudgetResult } from './budget-store.js';
 export { CallIdReusedError } from './call-id-reused-error.js';
 export { checkBudgets, type BudgetCheck } from './check-budgets.js';
+export { auditResultCosts, syncResultCosts, type ResultAudit, type ResultCharges, type ResultMismatch } from './sync-result-costs.js';
 export type { GroupCommitOptions } from '../db/group-committer.js';
 export { ANY_BUDGET, onBudgetChanged, type OnBudgetChangedOptions } from './on-budget-changed.js';
 export { UnknownBudgetError } from './unknown-budget-error.js';

@@ -1,3 +1,5 @@
+import { redactWebhookUrl } from './redact-webhook-url.js';
+
 export interface PostSlackMessageOptions {
   /** Abort the request after this long. Default 10,000 ms. */
   timeoutMs?: number;
@@ -8,34 +10,43 @@ export interface PostSlackMessageOptions {
  * non-2xx answer, with a message that never contains the webhook URL (it is a secret).
  */
 export async function postSlackMessage(webhookUrl: string, text: string, options: PostSlackMessageOptions = {}): Promise<void> {
+  const { url, authorization } = splitCredentials(webhookUrl);
   let response: Response;
   try {
-    response = await fetch(webhookUrl, {
+    response = await fetch(url, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', ...(authorization ? { authorization } : {}) },
       body: JSON.stringify({ text }),
       signal: AbortSignal.timeout(options.timeoutMs ?? 10_000),
     });
   } catch (error) {
     const cause = (error as { cause?: { code?: string; message?: string } }).cause;
     const reason = cause?.code ?? cause?.message ?? (error as Error).message ?? String(error);
-    throw new Error(redact(`webhook request failed: ${reason}`, webhookUrl));
+    throw new Error(`webhook request failed: ${redactWebhookUrl(reason, webhookUrl)}`);
   }
   if (!response.ok) {
-    const body = (await response.text().catch(() => '')).slice(0, 200).trim();
-    throw new Error(redact(`webhook answered HTTP ${response.status}${body ? `: ${body}` : ''}`, webhookUrl));
+    // The endpoint's answer may echo the request (path, query, headers): redact before keeping it.
+    const body = redactWebhookUrl((await response.text().catch(() => '')).slice(0, 2_000), webhookUrl).slice(0, 200).trim();
+    throw new Error(`webhook answered HTTP ${response.status}${body ? `: ${body}` : ''}`);
   }
   await response.body?.cancel().catch(() => {});
 }
 
-function redact(message: string, webhookUrl: string): string {
-  let parsed: URL | undefined;
+/**
+ * fetch refuses URLs with user-info; a webhook behind basic auth (`https://user:pass@host/…`)
+ * gets it as an Authorization header instead.
+ */
+function splitCredentials(webhookUrl: string): { url: string; authorization?: string } {
+  let parsed: URL;
   try {
     parsed = new URL(webhookUrl);
   } catch {
-    parsed = undefined;
+    return { url: webhookUrl };
   }
-  let out = message.split(webhookUrl).join('[webhook]');
-  if (parsed && parsed.pathname.length > 1) out = out.split(parsed.pathname).join('[webhook]');
-  return out;
+  if (!parsed.username && !parsed.password) return { url: webhookUrl };
+  const user = decodeURIComponent(parsed.username);
+  const password = decodeURIComponent(parsed.password);
+  parsed.username = '';
+  parsed.password = '';
+  return { url: parsed.href, authorization: `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}` };
 }

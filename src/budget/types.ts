@@ -150,6 +150,8 @@ export interface SettleResult {
   costMicros: number;
   model: string;
   provider: string;
+  /** The call had been closed as spent or released before: this settlement corrected what it counts. */
+  corrected?: true;
 }
 
 export interface ReleaseResult {
@@ -157,6 +159,8 @@ export interface ReleaseResult {
   /** False when the call was already settled or released: nothing changed. */
   released: boolean;
   status: LedgerStatus;
+  /** The call had been closed as spent: releasing it took back what it counted. */
+  corrected?: true;
 }
 
 export interface CloseStaleResult {
@@ -168,8 +172,15 @@ export interface CloseStaleResult {
 
 export type AlertDelivery = 'pending' | 'delivered' | 'failed';
 
+/**
+ * `threshold`: spending crossed a threshold of the limit. `exhausted`: a hard budget refused a
+ * job that now waits for it (its threshold is 0).
+ */
+export type AlertKind = 'threshold' | 'exhausted';
+
 export interface BudgetAlert {
   id: number;
+  kind: AlertKind;
   budgetId: number;
   budgetName: string;
   periodStart: Date;
@@ -185,9 +196,11 @@ export interface BudgetAlert {
   acknowledgedAt: Date | null;
 }
 
-/** A threshold crossing just recorded by a settlement (before any delivery). */
+/** A threshold crossing just recorded by a settlement, or an exhaustion (before any delivery). */
 export interface RecordedAlert {
   id: number;
+  /** Default `threshold`. */
+  kind?: AlertKind;
   budgetName: string;
   threshold: number;
   spentMicros: number;

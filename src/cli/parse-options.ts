@@ -15,8 +15,10 @@ export function parseTier(text: string, flag = '--tier'): Tier {
 export function parseCount(text: string, flag: string, options: { min?: number; max?: number } = {}): number {
   const min = options.min ?? 1;
   const max = options.max ?? 1_000_000;
-  const value = Number(text.trim().replaceAll('_', '').replaceAll(',', ''));
-  if (!/^\d[\d_,]*$/.test(text.trim()) || !Number.isSafeInteger(value) || value < min || value > max) {
+  const trimmed = text.trim();
+  const value = Number(trimmed.replaceAll('_', '').replaceAll(',', ''));
+  // Separators only between groups of three: "1,5" is not 15.
+  if (!/^(?:\d{1,3}(?:,\d{3})+|\d{1,3}(?:_\d{3})+|\d+)$/.test(trimmed) || !Number.isSafeInteger(value) || value < min || value > max) {
     throw new InputError(`${flag} "${text}" is not a whole number from ${min.toLocaleString('en-US')} to ${max.toLocaleString('en-US')}`, `e.g. ${flag} ${Math.max(min, Math.min(max, 20))}`);
   }
   return value;

@@ -1,7 +1,8 @@
-import { Command } from 'commander';
+import type { Command } from 'commander';
 import { registerAlerts } from './commands/alerts.js';
 import { registerBatches } from './commands/batches.js';
 import { registerBudget } from './commands/budget.js';
+import { registerDashboard } from './commands/dashboard.js';
 import { registerDemo } from './commands/demo.js';
 import { registerEnqueue } from './commands/enqueue.js';
 import { registerEstimate } from './commands/estimate.js';
@@ -16,16 +17,11 @@ import { registerSim } from './commands/sim.js';
 import { registerSpend } from './commands/spend.js';
 import { registerStatus } from './commands/status.js';
 import { registerWorker } from './commands/worker.js';
+import { createRootCommand } from './root-command.js';
 
 /** Builds the `frugal` command tree. Each command module registers its own subcommands. */
 export function buildProgram(): Command {
-  const program = new Command()
-    .name('frugal')
-    .description('Cost-aware LLM batch job runner: the cheapest model that is good enough, never over budget.')
-    .version('0.1.0')
-    .showHelpAfterError('(run with --help for usage)')
-    // Options after a subcommand belong to it, so `results export --kind x` is not read by `results`.
-    .enablePositionalOptions();
+  const program = createRootCommand();
   registerMigrate(program);
   registerModels(program);
   registerSim(program);
@@ -43,5 +39,6 @@ export function buildProgram(): Command {
   registerReport(program);
   registerSchedule(program);
   registerDemo(program);
+  registerDashboard(program);
   return program;
 }

@@ -1,3 +1,4 @@
+import type { Stats } from 'node:fs';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 
@@ -32,6 +33,9 @@ export async function readDocuments(paths: readonly string[]): Promise<DocumentI
         if (typeof file === 'string') inputs.push(await readDocument(file));
         else inputs.push({ source: path, error: file.error });
       }
+    } else if (!info.isFile()) {
+      // Reading a named pipe nobody writes to would wait forever.
+      inputs.push({ source: path, error: `${describeSpecialFile(info)}, not a regular file (to read a stream, pipe it to standard input: cat ${path} | frugal enqueue summarize -)` });
     } else {
       inputs.push(await readDocument(path));
     }
@@ -69,7 +73,8 @@ function decode(source: string, bytes: Buffer): DocumentInput {
   } catch {
     return { source, error: 'file is not UTF-8 text' };
   }
-  if (text.trim().length === 0) return { source, error: 'file is empty' };
+  if (bytes.length === 0) return { source, error: 'file is empty' };
+  if (text.trim().length === 0) return { source, error: 'file is blank: it holds only whitespace' };
   return { source, text };
 }
 
@@ -78,6 +83,13 @@ export async function readStdin(): Promise<Buffer> {
   const chunks: Buffer[] = [];
   for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
   return Buffer.concat(chunks);
+}
+
+function describeSpecialFile(info: Stats): string {
+  if (info.isFIFO()) return 'is a named pipe';
+  if (info.isSocket()) return 'is a socket';
+  if (info.isCharacterDevice() || info.isBlockDevice()) return 'is a device';
+  return 'is not a file';
 }
 
 function describeFsError(error: unknown): string {

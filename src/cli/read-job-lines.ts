@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { InputError } from '../errors.js';
 import { parseJobSpec, type JobSpec } from '../jobs/job-spec.js';
 import { readStdin } from './read-documents.js';
@@ -13,8 +13,13 @@ export type JobLine = { source: string; spec: JobSpec } | { source: string; erro
 export async function readJobLines(path: string): Promise<JobLine[]> {
   let text: string;
   try {
+    if (path !== '-' && !(await stat(path)).isFile()) {
+      // A named pipe nobody writes to would be waited on forever.
+      throw new InputError(`job file ${path} is not a regular file`, `to read a stream, pipe it to standard input: cat ${path} | frugal enqueue --file -`);
+    }
     text = path === '-' ? (await readStdin()).toString('utf8') : await readFile(path, 'utf8');
   } catch (error) {
+    if (error instanceof InputError) throw error;
     const code = (error as NodeJS.ErrnoException).code;
     throw new InputError(`cannot read job file ${path}: ${code === 'ENOENT' ? 'no such file' : (error as Error).message}`, 'give the path of a JSON Lines file');
   }

@@ -1,6 +1,6 @@
 import { drizzle, type NodePgDatabase } from 'drizzle-orm/node-postgres';
 import pg from 'pg';
-import { ServiceUnavailableError, redactUrl } from '../errors.js';
+import { InputError, SchemaMissingError, ServiceUnavailableError, redactUrl } from '../errors.js';
 import * as batches from './schema/batches.js';
 import * as budget from './schema/budget.js';
 import * as jobs from './schema/jobs.js';
@@ -21,6 +21,13 @@ export interface OpenDbOptions {
   max?: number;
   /** Application name shown in `pg_stat_activity`. Default `frugal`. */
   applicationName?: string;
+  /** Fail unless the database has frugal's tables (`frugal migrate` made them). Default true. */
+  requireSchema?: boolean;
+  /**
+   * Identity of the worker process, set on every connection as `frugal.worker_id`: ledger rows
+   * reserved through this pool carry it (their column default reads it). Default: none.
+   */
+  workerId?: string;
 }
 
 /**
@@ -33,6 +40,7 @@ export async function openDb(url: string, options: OpenDbOptions = {}): Promise<
     max: options.max ?? 10,
     application_name: options.applicationName ?? 'frugal',
     connectionTimeoutMillis: 5_000,
+    ...(options.workerId === undefined ? {} : { options: `-c frugal.worker_id=${checkWorkerId(options.workerId)}` }),
   });
   // An idle client that loses its connection emits 'error' on the pool; without a listener
   // that would crash the process. The next query gets a fresh connection.
@@ -41,11 +49,17 @@ export async function openDb(url: string, options: OpenDbOptions = {}): Promise<
   // statements of a transaction (Postgres restarted, the backend terminated) would crash the
   // process. Its current or next query fails instead, which callers handle; the pool then drops it.
   pool.on('connect', (client) => client.on('error', () => {}));
+  let migrated: boolean;
   try {
-    await pool.query('select 1');
+    const { rows } = await pool.query<{ migrated: boolean }>(`select to_regclass('ledger') is not null as migrated`);
+    migrated = rows[0]?.migrated ?? false;
   } catch (error) {
     await pool.end().catch(() => {});
     throw describePgError(error, url);
+  }
+  if (!migrated && (options.requireSchema ?? true)) {
+    await pool.end().catch(() => {});
+    throw new SchemaMissingError(url);
   }
   const db = drizzle(pool, { schema });
   return { db, pool, close: () => pool.end() };
@@ -61,8 +75,10 @@ export function describePgError(error: unknown, url: string): Error {
   if (code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === 'EAI_AGAIN' || code === 'ETIMEDOUT' || /timeout/i.test(String((error as Error).message))) {
     return new ServiceUnavailableError(
       'postgres',
-      `cannot reach Postgres at ${where} (${code ?? 'timeout'})`,
-      'start Postgres (docker compose up -d postgres) or set DATABASE_URL to a reachable server',
+      `cannot reach Postgres at ${where} (${code === 'ENOTFOUND' || code === 'EAI_AGAIN' ? 'host name not found' : code === 'ECONNREFUSED' ? 'connection refused' : 'timed out'})`,
+      code === 'ENOTFOUND' || code === 'EAI_AGAIN'
+        ? 'check the host name in DATABASE_URL'
+        : 'check that Postgres is running and listening on that host and port (docker compose up -d postgres), or set DATABASE_URL to a reachable server',
       error,
     );
   }
@@ -70,4 +86,12 @@ export function describePgError(error: unknown, url: string): Error {
     return new ServiceUnavailableError('postgres', `Postgres at ${where} rejected the credentials`, 'fix the user or password in DATABASE_URL', error);
   }
   return error instanceof Error ? error : new Error(String(error));
+}
+
+/** A worker id travels in the connection's start-up options: only characters that need no quoting there. */
+function checkWorkerId(workerId: string): string {
+  if (!/^[A-Za-z0-9._:/-]{1,200}$/.test(workerId)) {
+    throw new InputError(`worker id ${JSON.stringify(workerId)} has characters other than letters, digits and . _ : / -`, 'choose a worker id of those characters');
+  }
+  return workerId;
 }

@@ -6,9 +6,9 @@ import type pg from 'pg';
  * client. Unlike drizzle's own `db.transaction` (0.45: BEGIN runs outside its try/finally,
  * drizzle-orm#6241), the client always goes back to the pool, and one whose connection broke
  * (BEGIN, ROLLBACK or COMMIT failed) is destroyed rather than handed out again. The caller gets
- * the original error.
+ * the original error. `body` also gets the raw client, for SQL written by hand.
  */
-export async function withTransaction<T>(pool: pg.Pool, body: (tx: NodePgDatabase) => Promise<T>): Promise<T> {
+export async function withTransaction<T>(pool: pg.Pool, body: (tx: NodePgDatabase, client: pg.PoolClient) => Promise<T>): Promise<T> {
   const client = await pool.connect();
   let broken: Error | undefined;
   try {
@@ -18,7 +18,7 @@ export async function withTransaction<T>(pool: pg.Pool, body: (tx: NodePgDatabas
     });
     let result: T;
     try {
-      result = await body(drizzle(client));
+      result = await body(drizzle(client), client);
     } catch (error) {
       await client.query('rollback').catch((rollbackError: unknown) => {
         broken = asError(rollbackError);

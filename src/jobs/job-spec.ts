@@ -1,8 +1,10 @@
 import { z } from 'zod';
 import { InputError } from '../errors.js';
 import { KINDS, TIERS, type Kind, type Tier } from '../pricing/types.js';
+import { describeValidationIssue, describeValue } from './describe-validation-issue.js';
 import { JOB_KINDS } from './index.js';
 import { parseDeadline } from './parse-deadline.js';
+import { suggestName } from './suggest-name.js';
 
 /** A job as users describe it: one line of a `jobs.jsonl` file, or one `enqueue()` call. */
 export interface JobSpec {
@@ -34,15 +36,42 @@ const specSchema = z.object({
   deadline: z.string({ error: 'must be a duration (24h, 2d) or an ISO time' }).optional(),
 });
 
+const HINT = 'see the job format in the README ("Job files")';
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+
+/** Rejects the first key `known` does not list, naming it (and the key meant, when one is close). */
+function rejectUnknownKeys(value: Record<string, unknown>, known: readonly string[], where: string): void {
+  for (const key of Object.keys(value)) {
+    if (known.includes(key)) continue;
+    const meant = suggestName(key, known);
+    throw new InputError(
+      `unknown key ${JSON.stringify(key)} in ${where}${meant ? ` (did you mean ${JSON.stringify(meant)}?)` : ''}`,
+      meant ? `rename it to ${JSON.stringify(meant)}` : `the keys of ${where} are ${known.join(', ')}`,
+    );
+  }
+}
+
 /**
  * Validates a job description, its payload included, and returns it with defaults filled in.
- * Throws an InputError naming the first bad field.
+ * Throws an InputError naming the first problem: an unknown key (with the key probably meant),
+ * or a field with what it must be and what was found.
  */
 export function parseJobSpec(input: unknown, now: Date = new Date()): JobSpec {
+  if (!isPlainObject(input)) {
+    throw new InputError(`a job must be a JSON object such as {"kind": "summarize", "payload": {"text": "…"}}, found ${describeValue(input)}`, HINT);
+  }
+  rejectUnknownKeys(input, Object.keys(specSchema.shape), 'the job');
   const spec = specSchema.safeParse(input);
-  if (!spec.success) throw inputError(spec.error, '');
-  const payload = JOB_KINDS[spec.data.kind].payload.safeParse(spec.data.payload ?? {});
-  if (!payload.success) throw inputError(payload.error, 'payload.');
+  if (!spec.success) throw new InputError(describeValidationIssue(spec.error.issues[0]!, input), HINT);
+  const rawPayload = spec.data.payload ?? {};
+  if (!isPlainObject(rawPayload)) throw new InputError(`payload must be a JSON object, found ${describeValue(rawPayload)}`, HINT);
+  const payloadSchema = JOB_KINDS[spec.data.kind].payload;
+  if (payloadSchema instanceof z.ZodObject) rejectUnknownKeys(rawPayload, Object.keys(payloadSchema.shape), `a ${spec.data.kind} payload`);
+  const payload = payloadSchema.safeParse(rawPayload);
+  if (!payload.success) throw new InputError(describeValidationIssue(payload.error.issues[0]!, rawPayload, 'payload.'), HINT);
   const { priority, deadline, ...rest } = spec.data;
   const budgets = [...new Set(rest.budgets)].sort();
   return {
@@ -52,11 +81,4 @@ export function parseJobSpec(input: unknown, now: Date = new Date()): JobSpec {
     ...(priority === undefined ? {} : { priority }),
     ...(deadline === undefined ? {} : { deadline: parseDeadline(deadline, now).toISOString() }),
   };
-}
-
-function inputError(error: z.ZodError, prefix: string): InputError {
-  const issue = error.issues[0]!;
-  const field = `${prefix}${issue.path.join('.')}` || 'job';
-  const message = issue.code === 'invalid_type' && issue.input === undefined ? 'is missing' : issue.message;
-  return new InputError(`${field} ${message}`, 'see the job format in the README ("Job files")');
 }

@@ -1,11 +1,18 @@
 import { z } from 'zod';
 import type { JobKind } from './job-kind.js';
 import { checkText } from './check-text.js';
+import { describeValue } from './describe-validation-issue.js';
 
 export const reportPayload = z.object({
   title: z.string().trim().min(1, 'is empty: give the report a title'),
   /** The figures the summary is written from, as JSON. */
-  data: z.unknown().refine((d) => d !== undefined, 'is missing: give the figures as JSON'),
+  data: z.unknown().superRefine((d, ctx) => {
+    if (d === undefined) ctx.addIssue({ code: 'custom', message: 'is missing: give the figures as a JSON object, e.g. {"orders": 1200}' });
+    // A string is the figures already written out, as the daily report's own summary sends them.
+    else if (typeof d !== 'string' && (d === null || typeof d !== 'object' || Array.isArray(d))) {
+      ctx.addIssue({ code: 'custom', message: `must be a JSON object of named figures, e.g. {"orders": 1200}, found ${describeValue(d)}` });
+    }
+  }),
   instructions: z.string().optional(),
   maxWords: z.number().int().min(10).max(2_000).default(120),
 });

@@ -1,10 +1,11 @@
 import { and, eq, gt, isNotNull, sql } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import { ledger } from '../db/schema/budget.js';
-import { pricingCalibration } from '../db/schema/pricing.js';
+import { pricingCalibration, pricingThinkingAllowance } from '../db/schema/pricing.js';
 import { log } from '../log.js';
-import { CalibrationSnapshot, type Calibration, type InputRatios, type ModelObservations, type OutputObservations } from './calibration.js';
+import { allowanceKey, CalibrationSnapshot, type Calibration, type InputRatios, type ModelObservations, type OutputObservations } from './calibration.js';
 import type { CatalogModel } from './catalog-model.js';
+import type { Effort } from './reasoning.js';
 import type { Kind } from './types.js';
 
 export interface CalibrationOptions {
@@ -14,7 +15,7 @@ export interface CalibrationOptions {
   outputWindowDays?: number;
 }
 
-// Stores that refresh on a timer, so raiseSafeBound can update them at once.
+// Stores that refresh on a timer, so raiseSafeBound and raiseThinkingAllowance can update them at once.
 const liveStores = new Set<CalibrationStore>();
 
 /**
@@ -48,7 +49,11 @@ export class CalibrationStore implements Calibration {
     return this.snapshot.expectedOutputTokens(kind, modelId);
   }
 
-  /** Reloads from Postgres now (two queries). Concurrent calls share one reload. */
+  thinkingAllowance(modelId: string, effort: Effort): number | undefined {
+    return this.snapshot.thinkingAllowance(modelId, effort);
+  }
+
+  /** Reloads from Postgres now (three queries). Concurrent calls share one reload. */
   refresh(): Promise<void> {
     this.refreshing ??= this.load().finally(() => {
       this.refreshing = undefined;
@@ -83,7 +88,16 @@ export class CalibrationStore implements Calibration {
     const row = observations.get(modelId) ?? { samples: 0, estimatedTokens: 0, reportedTokens: 0, maxRatio: 0 };
     if (row.maxRatio >= observedRatio) return;
     observations.set(modelId, { ...row, maxRatio: observedRatio });
-    this.snapshot = new CalibrationSnapshot(observations, this.snapshot.outputRows());
+    this.snapshot = new CalibrationSnapshot(observations, this.snapshot.outputRows(), this.snapshot.allowanceRows());
+  }
+
+  /** Applies a raised thinking allowance to the in-memory calibration without waiting for a reload. */
+  raiseAllowanceLocally(modelId: string, effort: Effort, tokens: number): void {
+    const key = allowanceKey(modelId, effort);
+    if ((this.snapshot.allowanceRows().get(key) ?? 0) >= tokens) return;
+    const allowances = new Map(this.snapshot.allowanceRows());
+    allowances.set(key, tokens);
+    this.snapshot = new CalibrationSnapshot(this.snapshot.observationRows(), this.snapshot.outputRows(), allowances);
   }
 
   private async load(): Promise<void> {
@@ -102,8 +116,11 @@ export class CalibrationStore implements Calibration {
       .from(ledger)
       .where(and(eq(ledger.status, 'settled'), isNotNull(ledger.actOutputTokens), gt(ledger.settledAt, since)))
       .groupBy(ledger.kind, ledger.model);
+    const a = pricingThinkingAllowance;
+    const allowanceRows = await this.db.select({ model: a.model, effort: a.effort, tokens: a.allowanceTokens }).from(a);
     const observations = new Map<string, ModelObservations>(rows.map(({ model, ...row }) => [model, row]));
-    this.snapshot = new CalibrationSnapshot(observations, outputs);
+    const allowances = new Map(allowanceRows.map((row) => [allowanceKey(row.model, row.effort as Effort), row.tokens]));
+    this.snapshot = new CalibrationSnapshot(observations, outputs, allowances);
   }
 }
 
@@ -121,4 +138,9 @@ export async function loadCalibration(db: Db, options: CalibrationOptions = {}):
 /** Used by raiseSafeBound: updates the live stores of this process that read `db`. */
 export function applyRaisedRatio(db: Db, modelId: string, observedRatio: number): void {
   for (const store of liveStores) if (store.db === db) store.raiseLocally(modelId, observedRatio);
+}
+
+/** Used by raiseThinkingAllowance: updates the live stores of this process that read `db`. */
+export function applyRaisedAllowance(db: Db, modelId: string, effort: Effort, tokens: number): void {
+  for (const store of liveStores) if (store.db === db) store.raiseAllowanceLocally(modelId, effort, tokens);
 }

@@ -1,4 +1,5 @@
 import type { CatalogModel } from './catalog-model.js';
+import type { Effort } from './reasoning.js';
 import type { Kind } from './types.js';
 
 /** Provider tokens per raw counted token for one model, after calibration. */
@@ -15,7 +16,12 @@ export interface Calibration {
   inputRatios(model: CatalogModel): InputRatios;
   /** Mean output tokens of recent settled calls of `kind` on the model, or undefined when too few. */
   expectedOutputTokens(kind: Kind, modelId: string): number | undefined;
+  /** Thinking tokens allowed on top of the answer cap, as raised by calls cut at their limit; undefined when never raised. */
+  thinkingAllowance?(modelId: string, effort: Effort): number | undefined;
 }
+
+/** Key of a learned thinking allowance. */
+export const allowanceKey = (modelId: string, effort: Effort): string => `${modelId}\u0000${effort}`;
 
 /** One model's learned input-token figures (a `pricing_calibration` row). */
 export interface ModelObservations {
@@ -59,8 +65,15 @@ export class CalibrationSnapshot implements Calibration {
   // Ratios per catalog entry, computed on first use (catalog entries are long-lived objects).
   private readonly ratios = new WeakMap<CatalogModel, InputRatios>();
 
-  constructor(observations: ReadonlyMap<string, ModelObservations> = new Map(), outputs: readonly OutputObservations[] = []) {
+  private readonly allowances: ReadonlyMap<string, number>;
+
+  constructor(
+    observations: ReadonlyMap<string, ModelObservations> = new Map(),
+    outputs: readonly OutputObservations[] = [],
+    allowances: ReadonlyMap<string, number> = new Map(),
+  ) {
     this.observations = observations;
+    this.allowances = allowances;
     this.outputRowsList = outputs;
     const byKind = new Map<string, Map<string, number>>();
     for (const row of outputs) {
@@ -83,6 +96,15 @@ export class CalibrationSnapshot implements Calibration {
 
   expectedOutputTokens(kind: Kind, modelId: string): number | undefined {
     return this.outputs.get(kind)?.get(modelId);
+  }
+
+  thinkingAllowance(modelId: string, effort: Effort): number | undefined {
+    return this.allowances.get(allowanceKey(modelId, effort));
+  }
+
+  /** The learned thinking allowances, by {@link allowanceKey}. */
+  allowanceRows(): ReadonlyMap<string, number> {
+    return this.allowances;
   }
 
   /** The learned figures of a model. */

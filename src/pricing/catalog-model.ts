@@ -1,3 +1,5 @@
+import type { Effort, Reasoning } from './reasoning.js';
+import type { StructuredOutputMode } from './structured-output.js';
 import type { Encoding } from './tokenizer.js';
 import type { Kind, ProviderId, Rating } from './types.js';
 
@@ -58,6 +60,22 @@ export interface CatalogModel {
   rateLimits: RateLimits;
   /** Quality per job kind on the tier scale; `none` = never route this kind here. */
   ratings: Record<Kind, Rating>;
+  /**
+   * How the model takes structured output (see STRUCTURED_OUTPUT_MODES): the vendor's schema
+   * mechanism, strict or best-effort, JSON mode with the schema in the prompt, or the prompt alone.
+   */
+  structuredOutput: StructuredOutputMode;
+  /**
+   * The reasoning control sent with every call of each kind (Anthropic `{effort, thinking}`,
+   * Google `{thinkingBudget}`); absent for models without one.
+   */
+  reasoning?: Record<Kind, Reasoning>;
+  /**
+   * Thinking tokens allowed on top of the answer cap under adaptive thinking, per effort; absent
+   * efforts use DEFAULT_THINKING_ALLOWANCE. A call that stops at its limit after thinking raises
+   * the learned allowance above these.
+   */
+  thinkingAllowance?: Partial<Record<Effort, number>>;
   /** Typical time to a complete short answer, for tie-breaks between equally cheap models. */
   typicalLatencyMs: number;
   /** Where the prices and limits come from. */

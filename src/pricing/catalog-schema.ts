@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import { parseDollars } from './money.js';
+import { EFFORTS } from './reasoning.js';
+import { STRUCTURED_OUTPUT_MODES } from './structured-output.js';
 import { KINDS, PROVIDERS, RATINGS } from './types.js';
 
 /**
@@ -28,6 +30,19 @@ const dollars = z.union([z.string(), z.number()]).transform((value, ctx) => {
     return z.NEVER;
   }
 });
+
+/**
+ * One kind's reasoning control: Anthropic's `effort` and `thinking`, or Gemini's `thinkingBudget`
+ * (0 = off, -1 = dynamic, > 0 = at most that many thinking tokens).
+ */
+const reasoningFields = {
+  effort: z.enum(EFFORTS).optional(),
+  thinking: z.enum(['adaptive', 'disabled']).optional(),
+  thinkingBudget: z.number().int().min(-1).optional(),
+};
+const reasoningOverride = z.strictObject(reasoningFields);
+const reasoningEntry = z.strictObject(reasoningFields);
+const allowance = z.partialRecord(z.enum(EFFORTS), positiveInt);
 
 const PRICE_FIELDS = ['inputPerMillion', 'outputPerMillion', 'cachedInputPerMillion'] as const;
 
@@ -77,6 +92,9 @@ export const modelOverrideSchema = z
       .strictObject({ rpm: positiveInt.nullable().optional(), tpm: positiveInt.nullable().optional(), windowSeconds: positiveNumber.nullable().optional() })
       .optional(),
     ratings: z.partialRecord(z.enum(KINDS), rating).optional(),
+    structuredOutput: z.enum(STRUCTURED_OUTPUT_MODES).optional(),
+    reasoning: z.partialRecord(z.enum(KINDS), reasoningOverride).nullable().optional(),
+    thinkingAllowance: allowance.nullable().optional(),
     typicalLatencyMs: z.number().int().min(0).optional(),
     source: z.string().min(1).optional(),
     checkedOn: z.string().regex(DATE, 'must be a date written YYYY-MM-DD').optional(),
@@ -113,6 +131,9 @@ export const catalogModelSchema = z
     tokenizer: z.strictObject({ encoding: z.enum(ENCODINGS), expectedRatio: ratio, safeRatio: ratio }),
     rateLimits: z.strictObject({ rpm: positiveInt.optional(), tpm: positiveInt.optional(), windowSeconds: positiveNumber.optional() }),
     ratings: z.strictObject({ summarize: rating, extract: rating, classify: rating, report: rating }),
+    structuredOutput: z.enum(STRUCTURED_OUTPUT_MODES),
+    reasoning: z.partialRecord(z.enum(KINDS), reasoningEntry).optional(),
+    thinkingAllowance: allowance.optional(),
     typicalLatencyMs: z.number().int().min(0),
     source: z.string().min(1),
     checkedOn: z.string().regex(DATE, 'must be a date written YYYY-MM-DD'),
@@ -128,6 +149,31 @@ export const catalogModelSchema = z
     }
     if (model.maxOutputTokens > model.contextWindow) {
       ctx.addIssue({ code: 'custom', path: ['maxOutputTokens'], message: `(${model.maxOutputTokens}) must not exceed contextWindow (${model.contextWindow})` });
+    }
+    if (model.reasoning) {
+      for (const kind of KINDS) {
+        const entry = model.reasoning[kind];
+        const path = ['reasoning', kind];
+        if (model.provider !== 'anthropic' && model.provider !== 'google') {
+          ctx.addIssue({ code: 'custom', path: ['reasoning'], message: `is not supported for ${model.provider} models: only Anthropic and Google models take a reasoning control` });
+          break;
+        }
+        if (entry === undefined) {
+          ctx.addIssue({ code: 'custom', path, message: 'is required once a model has a reasoning setting: give every kind (summarize, extract, classify, report)' });
+          continue;
+        }
+        if (model.provider === 'anthropic') {
+          if (entry.thinkingBudget !== undefined) ctx.addIssue({ code: 'custom', path: [...path, 'thinkingBudget'], message: 'applies to Google models only: give Anthropic models effort and thinking' });
+          if (entry.effort === undefined) ctx.addIssue({ code: 'custom', path: [...path, 'effort'], message: `is required for an Anthropic model: one of ${EFFORTS.join(', ')}` });
+          if (entry.thinking === undefined) ctx.addIssue({ code: 'custom', path: [...path, 'thinking'], message: 'is required for an Anthropic model: adaptive or disabled' });
+          if (entry.thinking === 'disabled' && (entry.effort === 'xhigh' || entry.effort === 'max')) {
+            ctx.addIssue({ code: 'custom', path: [...path, 'thinking'], message: `cannot be disabled at effort ${entry.effort} (Anthropic answers 400): use effort low, medium or high, or thinking adaptive` });
+          }
+        } else {
+          if (entry.effort !== undefined || entry.thinking !== undefined) ctx.addIssue({ code: 'custom', path, message: 'takes thinkingBudget only for a Google model (effort and thinking are Anthropic controls)' });
+          if (entry.thinkingBudget === undefined) ctx.addIssue({ code: 'custom', path: [...path, 'thinkingBudget'], message: 'is required for a Google model: 0 (off), -1 (dynamic) or a positive cap' });
+        }
+      }
     }
     if (model.longContext && model.longContext.aboveInputTokens >= model.contextWindow) {
       ctx.addIssue({

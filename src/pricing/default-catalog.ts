@@ -1,4 +1,5 @@
 import type { CatalogModel } from './catalog-model.js';
+import { ANTHROPIC_REASONING_BY_KIND, GOOGLE_REASONING_BY_KIND } from './reasoning.js';
 import type { Kind, Rating } from './types.js';
 
 /**
@@ -14,6 +15,13 @@ import type { Kind, Rating } from './types.js';
  * for simple classification (and short summaries, so a `basic` summarize job has a model).
  */
 const CHECKED_ON = '2026-11-23';
+
+/**
+ * Groq's Structured Outputs page (https://console.groq.com/docs/structured-outputs#supported-models,
+ * read 2026-12-01) lists json_schema only for GPT-OSS and Qwen models; "for all other models",
+ * Llama included, it points to JSON Object Mode.
+ */
+const GROQ_LLAMA_STRUCTURED_OUTPUT = 'json_object';
 
 const LLAMA_8B_RATINGS: Record<Kind, Rating> = { summarize: 'basic', extract: 'none', classify: 'basic', report: 'none' };
 const LLAMA_70B_RATINGS: Record<Kind, Rating> = { summarize: 'standard', extract: 'basic', classify: 'standard', report: 'standard' };
@@ -33,6 +41,7 @@ export const DEFAULT_MODELS: readonly CatalogModel[] = [
     tokenizer: { encoding: 'cl100k_base', expectedRatio: 1, safeRatio: 1.1 },
     rateLimits: { rpm: 1_000, tpm: 250_000 },
     ratings: LLAMA_8B_RATINGS,
+    structuredOutput: GROQ_LLAMA_STRUCTURED_OUTPUT,
     typicalLatencyMs: 400,
     source: 'https://groq.com/pricing ; limits https://console.groq.com/docs/rate-limits',
     checkedOn: CHECKED_ON,
@@ -49,6 +58,7 @@ export const DEFAULT_MODELS: readonly CatalogModel[] = [
     tokenizer: { encoding: 'cl100k_base', expectedRatio: 1, safeRatio: 1.1 },
     rateLimits: { rpm: 1_000, tpm: 300_000 },
     ratings: LLAMA_70B_RATINGS,
+    structuredOutput: GROQ_LLAMA_STRUCTURED_OUTPUT,
     typicalLatencyMs: 700,
     source: 'https://groq.com/pricing ; limits https://console.groq.com/docs/rate-limits',
     checkedOn: CHECKED_ON,
@@ -67,6 +77,8 @@ export const DEFAULT_MODELS: readonly CatalogModel[] = [
     tokenizer: { encoding: 'o200k_base', expectedRatio: 1, safeRatio: 1.05 },
     rateLimits: { rpm: 500, tpm: 200_000 },
     ratings: { summarize: 'advanced', extract: 'advanced', classify: 'advanced', report: 'advanced' },
+    // Strict whenever the schema allows it (every property required, no additional properties).
+    structuredOutput: 'json_schema_strict',
     typicalLatencyMs: 900,
     source: 'https://developers.openai.com/api/docs/pricing ; limits https://platform.openai.com/docs/models/gpt-4o-mini',
     checkedOn: CHECKED_ON,
@@ -89,6 +101,10 @@ export const DEFAULT_MODELS: readonly CatalogModel[] = [
     tokenizer: { encoding: 'cl100k_base', expectedRatio: 1.5, safeRatio: 2 },
     rateLimits: { rpm: 50, tpm: 50_000 },
     ratings: { summarize: 'premium', extract: 'premium', classify: 'premium', report: 'premium' },
+    // output_config.format: constrained decoding, never a forced tool (a 400 while thinking).
+    structuredOutput: 'json_schema_strict',
+    // Haiku 5.5 thinks by default at effort medium; frugal always sends its own control.
+    reasoning: ANTHROPIC_REASONING_BY_KIND,
     typicalLatencyMs: 700,
     source: 'https://platform.claude.com/docs/en/models/haiku-5-5/overview ; limits https://platform.claude.com/docs/en/api/rate-limits',
     checkedOn: CHECKED_ON,
@@ -99,7 +115,7 @@ export const DEFAULT_MODELS: readonly CatalogModel[] = [
     provider: 'google',
     providerModelId: 'gemini-2.5-flash',
     inputPerMillionMicros: 300_000,
-    // Thinking tokens are billed as output; the Gemini adapter should cap or disable thinking.
+    // Thinking tokens are billed as output; the catalog's reasoning setting turns thinking off.
     outputPerMillionMicros: 2_500_000,
     cachedInputPerMillionMicros: 30_000,
     batchDiscountPercent: 50,
@@ -110,6 +126,9 @@ export const DEFAULT_MODELS: readonly CatalogModel[] = [
     tokenizer: { encoding: 'o200k_base', expectedRatio: 1.1, safeRatio: 1.4 },
     rateLimits: { rpm: 1_000, tpm: 1_000_000 },
     ratings: { summarize: 'advanced', extract: 'advanced', classify: 'advanced', report: 'advanced' },
+    structuredOutput: 'json_schema',
+    // 2.5 Flash thinks by default; thinkingBudget 0 turns it off for every kind.
+    reasoning: GOOGLE_REASONING_BY_KIND,
     typicalLatencyMs: 1_200,
     source: 'https://ai.google.dev/gemini-api/docs/pricing ; limits https://ai.google.dev/gemini-api/docs/rate-limits',
     checkedOn: CHECKED_ON,
@@ -140,6 +159,10 @@ export function localModelEntry(localModel: string): CatalogModel {
     tokenizer: { encoding: 'cl100k_base', expectedRatio: 1, safeRatio: 1.1 },
     rateLimits: {},
     ratings: is70b ? LLAMA_70B_RATINGS : LLAMA_8B_RATINGS,
+    // The safest mode: any OpenAI-compatible server answers a prompt that carries the schema.
+    // Servers that accept response_format json_object or json_schema (recent Ollama and vLLM)
+    // can be raised in the catalog file (README "Structured output per model").
+    structuredOutput: 'none',
     typicalLatencyMs: is70b ? 4_000 : 1_500,
     source: 'self-hosted (FRUGAL_LOCAL_URL): no per-token price',
     checkedOn: CHECKED_ON,

@@ -3,6 +3,8 @@ import { NO_CALIBRATION, type Calibration } from './calibration.js';
 import type { CatalogModel } from './catalog-model.js';
 import { callCostMicros } from './cost-micros.js';
 import { countRequestTokens, type EstimateRequest } from './count-request-tokens.js';
+import { allowanceEffort, DEFAULT_THINKING_ALLOWANCE, thinkingTokensAllowed, type Reasoning } from './reasoning.js';
+import { isSchemaInPrompt, jsonInstructionTokens } from './structured-output.js';
 import { scaleTokens } from './tokenizer-for.js';
 import type { Kind } from './types.js';
 
@@ -14,9 +16,19 @@ export interface Estimate {
   inputTokens: number;
   /** Upper bound of provider input tokens (calibrated safe ratio). */
   maxInputTokens: number;
-  /** min(job cap, model max output): also the `maxOutputTokens` to send with the call. */
+  /**
+   * The output limit to send with the call: the answer cap plus the thinking allowance, at most
+   * the model's max output. Thinking counts against it, so it is also what to reserve for.
+   */
   maxOutputTokens: number;
+  /** min(job cap, model max output): the answer's own share of `maxOutputTokens`. */
+  answerCapTokens: number;
+  /** Thinking tokens allowed on top of the answer cap (0 when the call does not think). */
+  thinkingAllowanceTokens: number;
+  /** Expected output tokens, thinking included (learned from the ledger once enough calls settled). */
   expectedOutputTokens: number;
+  /** The reasoning control to send (the catalog's for the job's kind); absent for models without one. */
+  reasoning?: Reasoning;
   /** Cost of maxInputTokens + maxOutputTokens: what to reserve. */
   maxCostMicros: number;
   /** Cost of inputTokens + expectedOutputTokens: what to route on. */
@@ -39,38 +51,68 @@ export const TOKENS_PER_WORD = 2;
  */
 export const DEFAULT_OUTPUT_PERCENT: Readonly<Record<Kind, number>> = { summarize: 60, extract: 50, classify: 25, report: 70 };
 
+/** Share of the thinking allowance a thinking call is expected to use, in percent, until the ledger knows better. */
+export const DEFAULT_THINKING_PERCENT = 25;
+
 /**
  * Estimates one call of `request` on `model`. The request's text is tokenized once per
  * encoding and remembered on the request object, so estimating every candidate model costs one
  * or two tokenizations in all; the rest is integer arithmetic and map lookups (no queries).
  */
 export function estimate(request: EstimateRequest, model: CatalogModel, calibration: Calibration = NO_CALIBRATION): Estimate {
-  const rawInputTokens = countRequestTokens(request, model.tokenizer.encoding);
+  // A prompt-carried schema (JSON mode, or no mechanism) adds its instruction to the prompt.
+  const instruction = request.schema !== undefined && isSchemaInPrompt(model.structuredOutput) ? jsonInstructionTokens(model.tokenizer.encoding) : 0;
+  const rawInputTokens = countRequestTokens(request, model.tokenizer.encoding) + instruction;
   const ratios = calibration.inputRatios(model);
   const inputTokens = scaleTokens(rawInputTokens, ratios.expectedRatio);
   const maxInputTokens = scaleTokens(rawInputTokens, ratios.safeRatio);
 
-  const { maxOutputTokens, expectedOutputTokens } = outputTokens(request, model, calibration);
+  const { maxOutputTokens, expectedOutputTokens, answerCapTokens, thinkingAllowanceTokens, reasoning } = outputTokens(request, model, calibration);
 
   return {
     rawInputTokens,
     inputTokens,
     maxInputTokens,
     maxOutputTokens,
+    answerCapTokens,
+    thinkingAllowanceTokens,
     expectedOutputTokens,
+    ...(reasoning ? { reasoning } : {}),
     maxCostMicros: callCostMicros(model, maxInputTokens, 0, maxOutputTokens),
     expectedCostMicros: callCostMicros(model, inputTokens, 0, expectedOutputTokens),
     fitsWindow: maxInputTokens + maxOutputTokens <= model.contextWindow,
   };
 }
 
-/** A call's output tokens at most (`min(job cap, model max output)`) and most likely. */
-export function outputTokens(request: EstimateRequest, model: CatalogModel, calibration: Calibration = NO_CALIBRATION): { maxOutputTokens: number; expectedOutputTokens: number } {
+/** A call's output tokens at most and most likely, and how they split between answer and thinking. */
+export function outputTokens(
+  request: EstimateRequest,
+  model: CatalogModel,
+  calibration: Calibration = NO_CALIBRATION,
+): Pick<Estimate, 'maxOutputTokens' | 'expectedOutputTokens' | 'answerCapTokens' | 'thinkingAllowanceTokens' | 'reasoning'> {
   const cap = outputCap(request);
-  const maxOutputTokens = cap === undefined || cap > model.maxOutputTokens ? model.maxOutputTokens : cap;
+  const answerCapTokens = cap === undefined || cap > model.maxOutputTokens ? model.maxOutputTokens : cap;
+  const reasoning = model.reasoning?.[request.kind];
+  let thinkingAllowanceTokens = 0;
+  if (reasoning) {
+    const effort = allowanceEffort(reasoning);
+    const configured = model.thinkingAllowance?.[effort] ?? DEFAULT_THINKING_ALLOWANCE[effort];
+    const learned = calibration.thinkingAllowance?.(model.id, effort) ?? 0;
+    thinkingAllowanceTokens = thinkingTokensAllowed(reasoning, learned > configured ? learned : configured);
+  }
+  const total = answerCapTokens + thinkingAllowanceTokens;
+  const maxOutputTokens = total > model.maxOutputTokens ? model.maxOutputTokens : total;
   const learned = calibration.expectedOutputTokens(request.kind, model.id);
-  const guess = learned ?? Math.ceil((maxOutputTokens * DEFAULT_OUTPUT_PERCENT[request.kind]) / 100);
-  return { maxOutputTokens, expectedOutputTokens: guess > maxOutputTokens ? maxOutputTokens : guess };
+  const guess =
+    learned ??
+    Math.ceil((answerCapTokens * DEFAULT_OUTPUT_PERCENT[request.kind]) / 100) + Math.ceil((thinkingAllowanceTokens * DEFAULT_THINKING_PERCENT) / 100);
+  return {
+    maxOutputTokens,
+    answerCapTokens,
+    thinkingAllowanceTokens: maxOutputTokens - answerCapTokens,
+    expectedOutputTokens: guess > maxOutputTokens ? maxOutputTokens : guess,
+    ...(reasoning ? { reasoning } : {}),
+  };
 }
 
 /**

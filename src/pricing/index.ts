@@ -12,3 +12,21 @@ export { CalibrationSnapshot, NO_CALIBRATION, calibrateRatios, type Calibration,
 export { CalibrationStore, loadCalibration, type CalibrationOptions } from './calibration-store.js';
 export { raiseSafeBound, recordObservation, recordObservations, type Observation } from './record-observation.js';
 export { formatPerMillion } from './format-price.js';
+export {
+  ANTHROPIC_REASONING_BY_KIND,
+  DEFAULT_THINKING_ALLOWANCE,
+  EFFORTS,
+  GOOGLE_REASONING_BY_KIND,
+  allowanceEffort,
+  isAnthropicReasoning,
+  isGoogleReasoning,
+  raisedThinkingAllowance,
+  thinkingTokensAllowed,
+  type AnthropicReasoning,
+  type Effort,
+  type GoogleReasoning,
+  type Reasoning,
+} from './reasoning.js';
+export { STRUCTURED_OUTPUT_MODES, appendSchemaToSystem, isSchemaInPrompt, type StructuredOutputMode } from './structured-output.js';
+export { raiseThinkingAllowance } from './record-observation.js';
+export { DEFAULT_THINKING_PERCENT } from './estimate.js';

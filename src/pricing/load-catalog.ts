@@ -98,7 +98,10 @@ export function applyCatalogOverride(base: readonly CatalogModel[], file: unknow
   return models;
 }
 
-const NESTED = new Set(['tokenizer', 'rateLimits', 'ratings', 'longContext']);
+const NESTED = new Set(['tokenizer', 'rateLimits', 'ratings', 'longContext', 'thinkingAllowance']);
+
+/** The structured-output mode a new model gets by provider when its entry names none. */
+const STRUCTURED_OUTPUT_BY_PROVIDER = { openai: 'json_schema_strict', anthropic: 'json_schema_strict', google: 'json_schema', groq: 'json_object', local: 'none' } as const;
 
 function mergeModel(existing: CatalogModel | undefined, id: string, override: ModelOverride, origin: string): Record<string, unknown> {
   const merged: Record<string, unknown> = existing ? { ...structuredClone(existing) } : newModelDefaults(id, origin);
@@ -106,6 +109,12 @@ function mergeModel(existing: CatalogModel | undefined, id: string, override: Mo
     if (value === undefined) continue;
     if (value === null) {
       delete merged[key];
+    } else if (key === 'reasoning') {
+      // Per kind, field by field: `reasoning: { classify: { effort: medium } }` keeps classify's thinking setting.
+      const base = (merged.reasoning ?? {}) as Record<string, Record<string, unknown>>;
+      const next: Record<string, Record<string, unknown>> = { ...base };
+      for (const [kind, fields] of Object.entries(value as Record<string, Record<string, unknown>>)) next[kind] = { ...base[kind], ...fields };
+      merged.reasoning = next;
     } else if (NESTED.has(key)) {
       const nested: Record<string, unknown> = { ...(merged[key] as Record<string, unknown> | undefined), ...(value as Record<string, unknown>) };
       for (const [field, fieldValue] of Object.entries(nested)) if (fieldValue === null || fieldValue === undefined) delete nested[field];
@@ -113,6 +122,10 @@ function mergeModel(existing: CatalogModel | undefined, id: string, override: Mo
     } else {
       merged[key] = value;
     }
+  }
+  const provider = merged.provider as keyof typeof STRUCTURED_OUTPUT_BY_PROVIDER | undefined;
+  if (!existing && merged.structuredOutput === undefined && provider !== undefined && provider in STRUCTURED_OUTPUT_BY_PROVIDER) {
+    merged.structuredOutput = STRUCTURED_OUTPUT_BY_PROVIDER[provider];
   }
   const tokenizer = merged.tokenizer as { expectedRatio?: number; safeRatio?: number } | undefined;
   if (!existing && tokenizer && tokenizer.safeRatio === undefined && tokenizer.expectedRatio !== undefined) {

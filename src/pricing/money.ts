@@ -6,17 +6,23 @@ import { InputError } from '../errors.js';
  */
 export const MICROS_PER_DOLLAR = 1_000_000;
 
-/** Parses a dollar amount such as `25`, `0.5`, `$1,250.75` or `0.000125` into micro-dollars. */
+/**
+ * Parses a dollar amount such as `25`, `0.5`, `$1,250.75`, `1_000` or `0.000125` into
+ * micro-dollars. Separators are accepted only between groups of three digits, so `1,5` (a
+ * decimal comma in many locales) is an error rather than $15.
+ */
 export function parseDollars(text: string, what = 'amount'): number {
-  const cleaned = text.trim().replace(/^\$/, '').replaceAll(',', '').replaceAll('_', '');
-  const match = /^(\d+)(?:\.(\d{0,6}))?$/.exec(cleaned);
-  if (!match) {
-    throw new InputError(
-      `${what} "${text}" is not a dollar amount`,
-      'give a non-negative number of dollars with at most 6 decimals, e.g. 25 or 0.05',
-    );
+  const trimmed = text.trim().replace(/^\$/, '');
+  const example = 'give a non-negative number of dollars with at most 6 decimals, e.g. 25 or 0.05';
+  if (/^\d+,\d{1,2}$/.test(trimmed) || /^\d{1,3}(?:,\d{3})+,\d{1,2}$/.test(trimmed)) {
+    throw new InputError(`${what} "${text}" has a decimal comma`, `use a dot for decimals, e.g. ${trimmed.replace(/,(\d{1,2})$/, '.$1').replaceAll(',', '')}`);
   }
-  const whole = Number(match[1]);
+  const match = /^(\d{1,3}(?:,\d{3})+|\d{1,3}(?:_\d{3})+|\d+)(?:\.(\d{1,6}))?$/.exec(trimmed);
+  if (!match) {
+    const hint = /[,_]/.test(trimmed) ? 'separate thousands in groups of three (1,000 or 1_000) and use a dot for decimals' : example;
+    throw new InputError(`${what} "${text}" is not a dollar amount`, hint);
+  }
+  const whole = Number(match[1]!.replaceAll(',', '').replaceAll('_', ''));
   const fraction = Number((match[2] ?? '').padEnd(6, '0'));
   const micros = whole * MICROS_PER_DOLLAR + fraction;
   if (!Number.isSafeInteger(micros)) throw new InputError(`${what} "${text}" is too large`, 'give at most 9,000,000,000 dollars');

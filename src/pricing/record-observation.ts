@@ -1,7 +1,8 @@
 import { sql } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
-import { pricingCalibration } from '../db/schema/pricing.js';
-import { applyRaisedRatio } from './calibration-store.js';
+import { pricingCalibration, pricingThinkingAllowance } from '../db/schema/pricing.js';
+import { applyRaisedAllowance, applyRaisedRatio } from './calibration-store.js';
+import type { Effort } from './reasoning.js';
 
 /** One settled call: frugal's raw input-token estimate and what the provider reported. */
 export interface Observation {
@@ -73,6 +74,22 @@ export async function raiseSafeBound(db: Db, modelId: string, observedRatio: num
     .values({ model: modelId, maxRatio: observedRatio })
     .onConflictDoUpdate({ target: t.model, set: { maxRatio: sql`greatest(${t.maxRatio}, excluded.max_ratio)`, updatedAt: sql`now()` } });
   applyRaisedRatio(db, modelId, observedRatio);
+}
+
+/**
+ * Raises a model's thinking allowance at `effort` to at least `tokens` (after a call that stopped
+ * at its output limit having thought). Like the safe input bound, it only ever grows; it takes
+ * effect at once in this process's calibration stores on the same database, and in other
+ * processes at their next refresh.
+ */
+export async function raiseThinkingAllowance(db: Db, modelId: string, effort: Effort, tokens: number): Promise<void> {
+  if (!Number.isSafeInteger(tokens) || tokens <= 0) throw new RangeError(`tokens must be a positive integer (got ${tokens})`);
+  const t = pricingThinkingAllowance;
+  await db
+    .insert(t)
+    .values({ model: modelId, effort, allowanceTokens: tokens })
+    .onConflictDoUpdate({ target: [t.model, t.effort], set: { allowanceTokens: sql`greatest(${t.allowanceTokens}, excluded.allowance_tokens)`, updatedAt: sql`now()` } });
+  applyRaisedAllowance(db, modelId, effort, tokens);
 }
 
 function checkTokens(value: number, name: string): void {

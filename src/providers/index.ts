@@ -18,3 +18,12 @@ export { defaultTokenizerFor, type SimTokenizer, type TokenizerFor } from './sim
 export { defaultContextWindowFor, type ContextWindowFor } from './sim/default-context-window-for.js';
 export type { SimConfig, SimConfigPatch, SimModelKnobs, SimModelSettings, SimProvider } from './sim/sim-config.js';
 export type { SimStats, SimModelStats, SimCounters } from './sim/sim-stats.js';
+export type { ParsedResponse } from './types.js';
+export { buildOpenAIRequest, buildResponseFormat, type OpenAIRequestOptions } from './openai/build-openai-request.js';
+export { parseOpenAIResponse } from './openai/parse-openai-response.js';
+export { buildGroqRequest } from './groq/build-groq-request.js';
+export { parseGroqResponse } from './groq/parse-groq-response.js';
+export { buildAnthropicRequest } from './anthropic/build-anthropic-request.js';
+export { parseAnthropicResponse } from './anthropic/parse-anthropic-response.js';
+export { buildGoogleRequest } from './google/build-google-request.js';
+export { parseGoogleResponse } from './google/parse-google-response.js';

@@ -1,3 +1,5 @@
+import type { Reasoning } from '../pricing/reasoning.js';
+import type { StructuredOutputMode } from '../pricing/structured-output.js';
 import type { ProviderId, Usage } from '../pricing/types.js';
 
 /** A JSON Schema object (draft 2020-12 subset the vendors accept). */
@@ -21,6 +23,16 @@ export interface ChatRequest {
    * native structured-output mechanism.
    */
   output?: { name: string; schema: JsonSchema };
+  /**
+   * How `output` travels (the catalog's `structuredOutput` of the model). In `json_object` and
+   * `none` the schema goes into the system prompt. Default: the adapter's native schema mechanism.
+   */
+  structuredOutput?: StructuredOutputMode;
+  /**
+   * The reasoning control, sent explicitly: Anthropic `thinking` + `output_config.effort`, Gemini
+   * `thinkingConfig.thinkingBudget`. Ignored by adapters whose models have none. Default: not sent.
+   */
+  reasoning?: Reasoning;
   /** Abort after this many milliseconds (a timeout error). */
   timeoutMs?: number;
   signal?: AbortSignal;
@@ -47,6 +59,17 @@ export interface ChatResponse {
   /** The model id the provider says answered. */
   modelId: string;
   latencyMs: number;
+}
+
+/** What a parse-response function reads from a vendor's answer; `chat()` adds latency and estimated usage. */
+export interface ParsedResponse {
+  text: string;
+  /** Present for structured requests: the parsed object, or undefined when the answer is not a JSON object. */
+  object?: Record<string, unknown> | undefined;
+  /** Undefined when the vendor's usage is missing or malformed. */
+  usage: Usage | undefined;
+  finishReason: FinishReason;
+  modelId: string;
 }
 
 /** One adapter per provider SDK. */

@@ -15,6 +15,28 @@ export interface IntakeJobData {
   waitingForBudget?: string;
   /** Set while the job waits in a provider batch: its call (see src/workers/batch-path.ts). */
   batchCall?: { callId: string; modelId: string };
+  /** What the current attempt has done so far, kept across its waits (rate limit, health, budget). */
+  attempt?: AttemptProgress;
+}
+
+/**
+ * One attempt's progress, stored in the job's data when the job waits so that the attempt
+ * continues where it stopped: the models whose answers failed the check are not called again,
+ * skipped models stay skipped, calls and cost keep counting, ledger sequence numbers go on. A
+ * new BullMQ attempt (`attemptsMade` changed) starts afresh.
+ */
+export interface AttemptProgress {
+  /** BullMQ's `attemptsMade` during the attempt this belongs to. */
+  attemptsMade: number;
+  /** Models whose answers failed the output check, with the check's reason. */
+  failed: Array<{ modelId: string; reason: string }>;
+  /** Models passed over for the rest of the attempt, with why (too small a window, refused). */
+  skip: Array<{ modelId: string; reason: string; refused?: true }>;
+  /** Calls this attempt made that were charged, and what they were charged. */
+  calls: number;
+  costMicros: number;
+  /** The next call's sequence number within the attempt (ledger `seq`). */
+  seq: number;
 }
 
 /** Result a completed intake job returns to BullMQ (parents read their children's). */

@@ -3,23 +3,33 @@ import type { Catalog } from '../pricing/catalog.js';
 import type { CatalogModel } from '../pricing/catalog-model.js';
 import { costMicros } from '../pricing/cost-micros.js';
 import { KINDS, type Kind } from '../pricing/types.js';
-import { SPENT_STATUSES, dayRange, querySpend, querySpendTotal } from './query-spend.js';
+import { REPORT_TITLE_PREFIX, SPENT_STATUSES, dayRange, notReportSummarySql, querySpend, querySpendTotal } from './query-spend.js';
 import type { AlertFigure, EstimateFigures, JobFigures, PremiumFigures, ReportFigures } from './report-figures.js';
+
+export interface GatherOptions {
+  /**
+   * Leave out daily reports' own summary jobs and their calls. Default false. The report asks
+   * for its summary on figures gathered this way, so its own summary does not make the next run
+   * see new figures and pay for another.
+   */
+  withoutReportSummaries?: boolean;
+}
 
 /**
  * Gathers one calendar day's figures (in `tz`) from Postgres: the ledger for money, the jobs
  * table for outcomes, budget_alerts for alerts. Pure reads; exact integer sums.
  */
-export async function gatherReportFigures(pool: pg.Pool, catalog: Catalog, date: string, tz: string): Promise<ReportFigures> {
+export async function gatherReportFigures(pool: pg.Pool, catalog: Catalog, date: string, tz: string, options: GatherOptions = {}): Promise<ReportFigures> {
   const { from, to } = await dayRange(pool, date, date, tz);
+  const own = options.withoutReportSummaries ?? false;
   const [total, byBudget, byModel, byKind, jobs, estimate, premium, alerts] = await Promise.all([
-    querySpendTotal(pool, from, to),
-    querySpend(pool, { from, to, by: 'budget' }),
-    querySpend(pool, { from, to, by: 'model' }),
-    querySpend(pool, { from, to, by: 'kind' }),
-    jobFigures(pool, from, to),
-    estimateFigures(pool, from, to),
-    premiumFigures(pool, catalog, from, to),
+    querySpendTotal(pool, from, to, { withoutReportSummaries: own }),
+    querySpend(pool, { from, to, by: 'budget', withoutReportSummaries: own }),
+    querySpend(pool, { from, to, by: 'model', withoutReportSummaries: own }),
+    querySpend(pool, { from, to, by: 'kind', withoutReportSummaries: own }),
+    jobFigures(pool, from, to, own),
+    estimateFigures(pool, from, to, own),
+    premiumFigures(pool, catalog, from, to, own),
     alertFigures(pool, from, to),
   ]);
   return {
@@ -35,10 +45,11 @@ export async function gatherReportFigures(pool: pg.Pool, catalog: Catalog, date:
   };
 }
 
-async function jobFigures(pool: pg.Pool, from: Date, to: Date): Promise<JobFigures> {
+async function jobFigures(pool: pg.Pool, from: Date, to: Date, withoutReportSummaries: boolean): Promise<JobFigures> {
   const { rows } = await pool.query<{ kind: string; part: boolean; status: string; n: number }>(
     `select kind, parent_id is not null as part, status, count(*)::int as n from jobs
      where finished_at >= $1 and finished_at < $2 and status in ('completed', 'failed', 'cancelled')
+       ${withoutReportSummaries ? `and not (kind = 'report' and starts_with(payload->>'title', '${REPORT_TITLE_PREFIX}'))` : ''}
      group by 1, 2, 3`,
     [from, to],
   );
@@ -60,10 +71,10 @@ async function jobFigures(pool: pg.Pool, from: Date, to: Date): Promise<JobFigur
   return figures;
 }
 
-async function estimateFigures(pool: pg.Pool, from: Date, to: Date): Promise<EstimateFigures> {
+async function estimateFigures(pool: pg.Pool, from: Date, to: Date, withoutReportSummaries: boolean): Promise<EstimateFigures> {
   const { rows } = await pool.query<{ model: string; calls: number; est: string; act: string }>(
-    `select model, count(*)::int as calls, sum(est_cost_micros) as est, sum(cost_micros) as act from ledger
-     where status = 'settled' and not usage_estimated and started_at >= $1 and started_at < $2
+    `select model, count(*)::int as calls, sum(est_cost_micros) as est, sum(cost_micros) as act from ledger l
+     where status = 'settled' and not usage_estimated and started_at >= $1 and started_at < $2${withoutReportSummaries ? ` and ${notReportSummarySql('l')}` : ''}
      group by model order by model`,
     [from, to],
   );
@@ -85,13 +96,13 @@ async function estimateFigures(pool: pg.Pool, from: Date, to: Date): Promise<Est
  * The same token counts are used (the premium model's tokenizer may count more), so the saving
  * shown is conservative. Calls without usage (closed as spent) count at their own cost.
  */
-async function premiumFigures(pool: pg.Pool, catalog: Catalog, from: Date, to: Date): Promise<PremiumFigures> {
+async function premiumFigures(pool: pg.Pool, catalog: Catalog, from: Date, to: Date, withoutReportSummaries: boolean): Promise<PremiumFigures> {
   const { rows } = await pool.query<{ kind: string; priced: boolean; input: number | null; cached: number | null; output: number | null; n: number; cost: string }>(
     `select kind, (status = 'settled' and act_input_tokens is not null and act_output_tokens is not null) as priced,
        act_input_tokens as input, act_cached_input_tokens as cached, act_output_tokens as output,
        count(*)::int as n, sum(cost_micros) as cost
-     from ledger
-     where status in ${SPENT_STATUSES} and started_at >= $1 and started_at < $2
+     from ledger l
+     where status in ${SPENT_STATUSES} and started_at >= $1 and started_at < $2${withoutReportSummaries ? ` and ${notReportSummarySql('l')}` : ''}
      group by 1, 2, 3, 4, 5`,
     [from, to],
   );

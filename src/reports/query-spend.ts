@@ -5,6 +5,17 @@ import type { SpendRow } from './report-figures.js';
 export const SPEND_GROUPS = ['model', 'budget', 'kind', 'day', 'mode'] as const;
 export type SpendGroup = (typeof SPEND_GROUPS)[number];
 
+/** How the daily report titles its summary job (`frugal daily report — <date> (<tz>)`). */
+export const REPORT_TITLE_PREFIX = 'frugal daily report — ';
+
+/**
+ * SQL condition true for ledger rows (alias `l`) that are not calls of a daily report's own
+ * summary job: a report compares figures without them, or its own summary would change them.
+ */
+export function notReportSummarySql(l: string): string {
+  return `not exists (select 1 from jobs rj where rj.job_id = ${l}.job_id and rj.kind = 'report' and starts_with(rj.payload->>'title', '${REPORT_TITLE_PREFIX}'))`;
+}
+
 /** Ledger statuses whose `cost_micros` is money spent. */
 export const SPENT_STATUSES = `('settled', 'closed_as_spent')`;
 
@@ -16,6 +27,8 @@ export interface SpendQuery {
   by: SpendGroup;
   /** Zone in which `day` groups begin (needed for `by: 'day'`). Default UTC. */
   tz?: string;
+  /** Leave out the calls of daily reports' own summaries. Default false. */
+  withoutReportSummaries?: boolean;
 }
 
 /**
@@ -36,22 +49,30 @@ export async function querySpend(pool: pg.Pool, query: SpendQuery): Promise<Spen
   const order = query.by === 'day' ? 'key' : 'spent desc, key';
   const values: unknown[] = [query.from, query.to];
   if (query.by === 'day') values.push(query.tz ?? 'UTC');
-  const { rows } = await pool.query<{ key: string; spent: string; calls: number; input_tokens: string; output_tokens: string }>(
+  const { rows } = await pool.query<{ key: string; spent: string; calls: number; input_tokens: string; output_tokens: string; reasoning_tokens: string }>(
     `select ${key} as key, coalesce(sum(l.cost_micros), 0) as spent, count(*)::int as calls,
-       coalesce(sum(l.act_input_tokens), 0) as input_tokens, coalesce(sum(l.act_output_tokens), 0) as output_tokens
+       coalesce(sum(l.act_input_tokens), 0) as input_tokens, coalesce(sum(l.act_output_tokens), 0) as output_tokens,
+       coalesce(sum(l.reasoning_tokens), 0) as reasoning_tokens
      from ledger l ${join}
-     where l.status in ${SPENT_STATUSES} and l.started_at >= $1 and l.started_at < $2
+     where l.status in ${SPENT_STATUSES} and l.started_at >= $1 and l.started_at < $2${query.withoutReportSummaries ? ` and ${notReportSummarySql('l')}` : ''}
      group by 1 order by ${order}`,
     values,
   );
-  return rows.map((r) => ({ key: r.key, spentMicros: Number(r.spent), calls: r.calls, inputTokens: Number(r.input_tokens), outputTokens: Number(r.output_tokens) }));
+  return rows.map((r) => ({
+    key: r.key,
+    spentMicros: Number(r.spent),
+    calls: r.calls,
+    inputTokens: Number(r.input_tokens),
+    outputTokens: Number(r.output_tokens),
+    reasoningTokens: Number(r.reasoning_tokens),
+  }));
 }
 
 /** Total spend and calls in `[from, to)` (each call once, whatever its budgets). */
-export async function querySpendTotal(pool: pg.Pool, from: Date, to: Date): Promise<{ totalMicros: number; calls: number }> {
+export async function querySpendTotal(pool: pg.Pool, from: Date, to: Date, options: { withoutReportSummaries?: boolean } = {}): Promise<{ totalMicros: number; calls: number }> {
   const { rows } = await pool.query<{ spent: string; calls: number }>(
-    `select coalesce(sum(cost_micros), 0) as spent, count(*)::int as calls from ledger
-     where status in ${SPENT_STATUSES} and started_at >= $1 and started_at < $2`,
+    `select coalesce(sum(cost_micros), 0) as spent, count(*)::int as calls from ledger l
+     where status in ${SPENT_STATUSES} and started_at >= $1 and started_at < $2${options.withoutReportSummaries ? ` and ${notReportSummarySql('l')}` : ''}`,
     [from, to],
   );
   return { totalMicros: Number(rows[0]?.spent ?? 0), calls: rows[0]?.calls ?? 0 };

@@ -1,6 +1,7 @@
 import { formatDollars } from '../pricing/money.js';
 import type { ReportFigures, ReportSummary, SpendRow } from './report-figures.js';
 import { svgDataUri } from './render-spend-chart.js';
+import { explainNegativeSaving } from './explain-negative-saving.js';
 
 export interface RenderReportInput {
   title: string;
@@ -38,7 +39,8 @@ export function renderReportMarkdown(input: RenderReportInput): string {
   lines.push(
     `- **Against the premium model alone:** the same work would have cost ${formatDollars(f.premium.equivalentMicros)}; ` +
       (f.premium.savingMicros >= 0 ? `routing saved ${formatDollars(f.premium.savingMicros)}` : `routing cost ${formatDollars(-f.premium.savingMicros)} more`) +
-      (f.premium.savingPercent === null ? '.' : ` (${f.premium.savingPercent}%).`),
+      (f.premium.savingPercent === null ? '.' : ` (${f.premium.savingPercent}%).`) +
+      (explainNegativeSaving(f.premium) ? ` ${explainNegativeSaving(f.premium)}` : ''),
   );
   lines.push(`- **Alerts:** ${f.alerts.length === 0 ? 'none' : f.alerts.length}.`);
   if (summary.status === 'written') lines.push(`- **This report's summary:** ${formatDollars(summary.costMicros)} (charged when it was written).`);
@@ -93,7 +95,7 @@ export function renderReportMarkdown(input: RenderReportInput): string {
     lines.push(
       ...table(
         ['Time', 'Budget', 'Threshold', 'Spent', 'Limit', 'Kind'],
-        f.alerts.map((a) => [a.createdAt.slice(11, 19), a.budgetName, `${a.threshold}%`, formatDollars(a.spentMicros), formatDollars(a.limitMicros), a.hard ? 'hard' : 'soft']),
+        f.alerts.map((a) => [a.createdAt.slice(11, 19), a.budgetName, a.threshold === 0 ? 'exhausted' : `${a.threshold}%`, formatDollars(a.spentMicros), formatDollars(a.limitMicros), a.hard ? 'hard' : 'soft']),
         [false, false, true, true, true, false],
       ),
     );
@@ -105,9 +107,17 @@ export function renderReportMarkdown(input: RenderReportInput): string {
 function spendTable(what: string, rows: readonly SpendRow[]): string[] {
   if (rows.length === 0) return ['Nothing was spent this day.'];
   return table(
-    [what, 'Spent', 'Calls', 'Input tokens', 'Output tokens'],
-    rows.map((r) => [r.key, formatDollars(r.spentMicros), String(r.calls), r.inputTokens.toLocaleString('en-US'), r.outputTokens.toLocaleString('en-US')]),
-    [false, true, true, true, true],
+    [what, 'Spent', 'Calls', 'Input tokens', 'Output tokens', 'of which reasoning'],
+    rows.map((r) => [
+      r.key,
+      formatDollars(r.spentMicros),
+      String(r.calls),
+      r.inputTokens.toLocaleString('en-US'),
+      r.outputTokens.toLocaleString('en-US'),
+      // Figures stored before the column existed have none.
+      (r.reasoningTokens ?? 0).toLocaleString('en-US'),
+    ]),
+    [false, true, true, true, true, true],
   );
 }
 

@@ -35,6 +35,8 @@ export interface SpendRow {
   calls: number;
   inputTokens: number;
   outputTokens: number;
+  /** The part of `outputTokens` spent thinking. */
+  reasoningTokens: number;
 }
 
 export interface JobFigures {

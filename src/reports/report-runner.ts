@@ -11,10 +11,13 @@ import { formatDollars } from '../pricing/money.js';
 import type { Tier } from '../pricing/types.js';
 import type { Producer } from '../queue/producer.js';
 import { gatherReportFigures } from './gather-report-figures.js';
-import { checkTimeZone, localTimeZone, resolveDay, type DaySpec } from './report-day.js';
+import { InputError } from '../errors.js';
+import { REPORT_TITLE_PREFIX } from './query-spend.js';
+import { checkTimeZone, dateIn, localTimeZone, resolveDay, type DaySpec } from './report-day.js';
 import type { ReportFigures, ReportSummary } from './report-figures.js';
 import { renderReportMarkdown } from './render-report-markdown.js';
 import { renderSpendChart } from './render-spend-chart.js';
+import { explainNegativeSaving } from './explain-negative-saving.js';
 
 export interface ReportRequest {
   /** The day to report on, in `tz`. Default `today`. */
@@ -77,9 +80,20 @@ export class ReportRunner {
   async run(request: ReportRequest = {}): Promise<ReportOutcome> {
     const tz = checkTimeZone(request.tz ?? localTimeZone());
     const date = resolveDay(request.date ?? 'today', tz, request.now);
+    const today = dateIn(request.now ?? new Date(), tz);
+    if (date > today) throw new InputError(`--date ${date} is in the future (today is ${today} in ${tz})`, 'give today, yesterday or a past day as YYYY-MM-DD');
     const figures = await gatherReportFigures(this.deps.pool, this.deps.catalog, date, tz);
-    const title = `frugal daily report — ${date} (${tz})`;
-    const summary = request.summary === false ? skippedSummary(request.noSummaryReason) : await this.writeSummary(title, figures, request);
+    const title = `${REPORT_TITLE_PREFIX}${date} (${tz})`;
+    // The summary is asked for on the figures without the reports' own summaries: otherwise each
+    // run's summary would change the figures the next run sees, and every run would pay again.
+    const facts = await gatherReportFigures(this.deps.pool, this.deps.catalog, date, tz, { withoutReportSummaries: true });
+    const idle = facts.spend.calls === 0 && facts.jobs.completed + facts.jobs.failed + facts.jobs.cancelled + facts.jobs.partsCompleted === 0;
+    const summary =
+      request.summary === false
+        ? skippedSummary(request.noSummaryReason)
+        : idle
+          ? skippedSummary('nothing happened that day: no calls and no finished jobs')
+          : await this.writeSummary(title, facts, request);
     const chartSvg = renderSpendChart([
       { title: 'Spend by model', rows: figures.spend.byModel.map((r) => ({ label: r.key, micros: r.spentMicros })) },
       { title: 'Spend by job kind', rows: figures.spend.byKind.map((r) => ({ label: r.key, micros: r.spentMicros })) },
@@ -184,13 +198,13 @@ export function summaryFacts(f: ReportFigures): string {
   }
   if (f.premium.equivalentMicros > 0) {
     facts.push(
-      `The same work on the premium model alone would have cost ${formatDollars(f.premium.equivalentMicros)}, so routing ${f.premium.savingMicros >= 0 ? `saved ${formatDollars(f.premium.savingMicros)}` : `cost ${formatDollars(-f.premium.savingMicros)} more`}${f.premium.savingPercent === null ? '' : ` (${f.premium.savingPercent}%)`}.`,
+      `The same work on the premium model alone would have cost ${formatDollars(f.premium.equivalentMicros)}, so routing ${f.premium.savingMicros >= 0 ? `saved ${formatDollars(f.premium.savingMicros)}` : `cost ${formatDollars(-f.premium.savingMicros)} more`}${f.premium.savingPercent === null ? '' : ` (${f.premium.savingPercent}%)`}.${explainNegativeSaving(f.premium) ? ` ${explainNegativeSaving(f.premium)}` : ''}`,
     );
   }
   facts.push(
     f.alerts.length === 0
       ? 'No budget alert was raised.'
-      : `Alerts: ${f.alerts.map((a) => `budget ${a.budgetName} reached ${a.threshold}% (${formatDollars(a.spentMicros)} of ${formatDollars(a.limitMicros)})`).join('; ')}.`,
+      : `Alerts: ${f.alerts.map((a) => `budget ${a.budgetName} ${a.threshold === 0 ? 'was exhausted' : `reached ${a.threshold}%`} (${formatDollars(a.spentMicros)} of ${formatDollars(a.limitMicros)})`).join('; ')}.`,
   );
   return facts.join(' ');
 }

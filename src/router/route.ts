@@ -1,6 +1,7 @@
 import type { CatalogModel } from '../pricing/catalog-model.js';
 import type { Estimate } from '../pricing/estimate.js';
-import { RATINGS, ratingMeetsTier, type Kind, type ProviderId, type Rating, type Tier } from '../pricing/types.js';
+import { formatDollars } from '../pricing/money.js';
+import { ratingMeetsTier, type Kind, type ProviderId, type Tier } from '../pricing/types.js';
 
 /** What the router needs to know of a catalog model. */
 export type RoutableModel = Pick<CatalogModel, 'id' | 'provider' | 'contextWindow' | 'ratings' | 'typicalLatencyMs'>;
@@ -46,11 +47,12 @@ export interface RouteRequest {
    */
   budgetRoomMicros: number | undefined;
   /**
-   * Models already tried in this attempt whose answers failed the output check: the next model
-   * must be rated higher than the best of them (a cascade).
+   * Models already tried in this attempt whose answers failed the output check: the next model is
+   * the cheapest qualified one not among them, whatever its rating (the tier already says what
+   * is good enough; the cheapest model may be the best rated).
    */
-  failedModels?: ReadonlyArray<{ modelId: string; rating: Rating }>;
-  /** Models to skip for other reasons (their context window turned out too small). */
+  failedModels?: ReadonlyArray<{ modelId: string }>;
+  /** Models to skip for other reasons (their window turned out too small, they refused), with the reason. */
   skipModels?: ReadonlyMap<string, string>;
 }
 
@@ -88,7 +90,6 @@ export interface Route {
  * every hard budget of the job. Ties go to the lower-latency model. Pure: every input is given.
  */
 export function route(request: RouteRequest): Route {
-  const bar = escalationBar(request.failedModels);
   const room = request.budgetRoomMicros;
   type Entry = CandidateVerdict & { latencyMs: number; candidate: RouteCandidate };
   const expanded = request.candidates.flatMap((candidate) =>
@@ -99,7 +100,7 @@ export function route(request: RouteRequest): Route {
   const entries: Entry[] = expanded.map(({ candidate, mode }) => {
     const known = typeof candidate.estimate === 'function' ? undefined : candidate.estimate;
     const floor = known?.expectedCostMicros ?? candidate.floorMicros ?? 0;
-    const lost = disqualifyByRules(request, candidate.model, bar);
+    const lost = disqualifyByRules(request, candidate.model);
     const entry: Entry = {
       modelId: candidate.model.id,
       ...(mode ? { mode } : {}),
@@ -116,11 +117,13 @@ export function route(request: RouteRequest): Route {
 
   // Estimate the models that pass the rules, cheapest floor first, until no floor left can beat
   // the cheapest estimate that fits its window.
+  const label = (v: CandidateVerdict) => `${v.modelId}${v.mode ? ' (batch)' : ''}`;
   let best = Number.POSITIVE_INFINITY;
+  let bestId = '';
   const byFloor = entries.filter((e) => e.lost === undefined).sort((a, b) => a.expectedCostMicros - b.expectedCostMicros);
   for (const entry of byFloor) {
     if (entry.floorOnly && room === undefined && entry.candidate.floorMicros !== undefined && entry.expectedCostMicros > best) {
-      entry.lost = `expected cost at least ${entry.expectedCostMicros} µ$ (its output alone) is above the chosen model's`;
+      entry.lost = `its output alone is expected to cost at least ${formatDollars(entry.expectedCostMicros)}, more than the ${formatDollars(best)} expected on ${bestId}`;
       continue;
     }
     const estimate = typeof entry.candidate.estimate === 'function' ? entry.candidate.estimate() : entry.candidate.estimate;
@@ -129,24 +132,24 @@ export function route(request: RouteRequest): Route {
     delete entry.floorOnly;
     const needed = estimate.maxInputTokens + estimate.maxOutputTokens;
     if (needed > entry.candidate.model.contextWindow) {
-      entry.lost = `needs ${needed} tokens, window is ${entry.candidate.model.contextWindow}`;
+      entry.lost = `it needs up to ${count(needed)} tokens (input and output), more than its ${count(entry.candidate.model.contextWindow)}-token window`;
       continue;
     }
-    if (estimate.expectedCostMicros < best) best = estimate.expectedCostMicros;
+    if (estimate.expectedCostMicros < best) {
+      best = estimate.expectedCostMicros;
+      bestId = label(entry);
+    }
   }
 
   entries.sort((a, b) => a.expectedCostMicros - b.expectedCostMicros || a.latencyMs - b.latencyMs || a.modelId.localeCompare(b.modelId));
-  const label = (v: CandidateVerdict) => `${v.modelId}${v.mode ? ' (batch)' : ''}`;
   const qualified = entries.filter((v) => v.lost === undefined);
   const chosen = qualified.find((v) => room === undefined || v.maxCostMicros <= room);
   for (const v of qualified) {
     if (v === chosen) continue;
     v.lost =
       room !== undefined && v.maxCostMicros > room
-        ? `maximum cost ${v.maxCostMicros} µ$ exceeds the ${room} µ$ left on the job's hard budgets`
-        : chosen && (chosen.mode || v.mode)
-          ? `expected cost ${v.expectedCostMicros} µ$ is above ${label(chosen)}'s ${chosen.expectedCostMicros} µ$`
-          : `expected cost ${v.expectedCostMicros} µ$ is above the chosen model's`;
+        ? `its maximum cost of ${formatDollars(v.maxCostMicros)} is more than the ${formatDollars(room)} left on the job's hard budgets`
+        : `its expected cost of ${formatDollars(v.expectedCostMicros)} is more than the ${formatDollars(chosen!.expectedCostMicros)} expected on ${label(chosen!)}`;
   }
   return {
     modelId: chosen?.modelId,
@@ -157,14 +160,11 @@ export function route(request: RouteRequest): Route {
 }
 
 /** Why a model cannot take the job whatever it costs (the window aside), or undefined. */
-function disqualifyByRules(request: RouteRequest, model: RoutableModel, bar: Rating | undefined): string | undefined {
+function disqualifyByRules(request: RouteRequest, model: RoutableModel): string | undefined {
   const rating = model.ratings[request.kind];
-  if (rating === 'none') return `not used for ${request.kind}`;
-  if (!ratingMeetsTier(rating, request.tier)) return `rated ${rating} for ${request.kind}, below the ${request.tier} tier`;
-  if (bar !== undefined && RATINGS.indexOf(rating) <= RATINGS.indexOf(bar)) {
-    return `rated ${rating}, not above ${bar} after a failed output check`;
-  }
-  if (request.failedModels?.some((f) => f.modelId === model.id)) return 'its answer failed the output check';
+  if (rating === 'none') return `it is not used for ${request.kind}`;
+  if (!ratingMeetsTier(rating, request.tier)) return `it is rated ${rating} for ${request.kind}, below the ${request.tier} tier`;
+  if (request.failedModels?.some((f) => f.modelId === model.id)) return 'its answer failed the output check in this attempt';
   const skip = request.skipModels?.get(model.id);
   if (skip) return skip;
   if (request.private && model.provider !== 'local') return 'private job: hosted providers are not allowed';
@@ -173,7 +173,4 @@ function disqualifyByRules(request: RouteRequest, model: RoutableModel, bar: Rat
   return undefined;
 }
 
-function escalationBar(failed: RouteRequest['failedModels']): Rating | undefined {
-  if (!failed?.length) return undefined;
-  return failed.reduce<Rating>((best, f) => (RATINGS.indexOf(f.rating) > RATINGS.indexOf(best) ? f.rating : best), 'none');
-}
+const count = (n: number) => n.toLocaleString('en-US');

@@ -1,3 +1,5 @@
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
 import { Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { createBatchVendors } from '../batch/create-batch-vendors.js';
@@ -16,13 +18,15 @@ import { freeEncoders } from '../pricing/tokenizer.js';
 import { createProviders } from '../providers/create-providers.js';
 import { INTAKE_QUEUE, createIntakeQueue, type IntakeJobData, type IntakeJobResult } from '../queue/queues.js';
 import { connectRedis } from '../queue/redis.js';
+import { JobFence } from './job-fence.js';
 import { JobPipeline } from './job-pipeline.js';
 import { JobRecords } from './job-records.js';
 import { ObservationRecorder } from './observation-recorder.js';
+import { PendingSettlements } from './pending-settlements.js';
 import { ProviderHealth, type ProviderHealthOptions } from './provider-health.js';
 import { ProviderLimiter } from './provider-limiter.js';
 import { ResultStore } from './result-store.js';
-import type { PipelineOptions, WorkerRuntime } from './worker-runtime.js';
+import type { PipelineMetrics, PipelineOptions, WorkerRuntime } from './worker-runtime.js';
 
 export interface FrugalWorkerOptions extends PipelineOptions {
   /** Jobs one process works on at once (they mostly wait on providers). Default 50. */
@@ -31,9 +35,13 @@ export interface FrugalWorkerOptions extends PipelineOptions {
   shutdownTimeoutMs?: number;
   /**
    * Age after which an unsettled reservation is taken to belong to a dead worker and closed as
-   * spent. Must exceed the longest call. Default 10 minutes.
+   * spent. Must exceed the longest call. It is also how long this worker's jobs wait for another
+   * delivery's open call (the job fence) and how long an answered call's settlement is kept while
+   * Postgres is unreachable. Default 10 minutes.
    */
   staleReservationMs?: number;
+  /** This process's identity on its ledger rows. Default `<host>/<pid>/<random>`. */
+  workerId?: string;
   /** How often this process looks for stale reservations. Default 60,000 ms. */
   staleCheckMs?: number;
   /**
@@ -61,9 +69,32 @@ export interface FrugalWorkerOptions extends PipelineOptions {
   /** Use this catalog instead of loading one from the configuration. */
   catalog?: Catalog;
   logger?: Logger;
+  /** Receives this process's counters (`frugal worker --metrics-port`). Default none. */
+  metrics?: PipelineMetrics;
+}
+
+/** What was left when {@link FrugalWorker.untilEmpty} returned. */
+export interface DrainOutcome {
+  /** Jobs delayed until a budget has room (their next period, or a raised limit). */
+  waitingForBudget: number;
+  /** The soonest time one of them looks again. */
+  waitingUntil?: Date;
+  /** Jobs waiting in provider batches (a later worker run collects them; `frugal batches`). */
+  inBatches: number;
+  /** The queue is paused (`frugal queue pause`). */
+  paused: boolean;
+  /** Jobs that would run now but for the pause. */
+  held: number;
 }
 
 const WORKER_LEDGER_GROUP = { maxInFlight: 1 } as const;
+const DEFAULT_STALE_MS = 600_000;
+
+/** `<host>/<pid>/<random>`: unique per process, readable in the ledger. */
+function defaultWorkerId(): string {
+  const host = hostname().replace(/[^A-Za-z0-9.-]/g, '-').slice(0, 100) || 'host';
+  return `${host}/${process.pid}/${randomBytes(3).toString('hex')}`;
+}
 
 /**
  * One worker process's share of the intake queue: a BullMQ worker running every job through the
@@ -83,7 +114,9 @@ export class FrugalWorker {
 
   static async start(config: Config, options: FrugalWorkerOptions = {}): Promise<FrugalWorker> {
     const log = options.logger ?? defaultLog;
-    const dbHandle = await openDb(config.databaseUrl, { max: 12, applicationName: 'frugal-worker' });
+    const workerId = options.workerId ?? defaultWorkerId();
+    const staleMs = options.staleReservationMs ?? DEFAULT_STALE_MS;
+    const dbHandle = await openDb(config.databaseUrl, { max: 12, applicationName: 'frugal-worker', workerId });
     const redis = await connectRedis(config.redisUrl, { role: 'worker' });
     const catalog = options.catalog ?? loadCatalog(config);
     const calibration = await loadCalibration(dbHandle.db);
@@ -122,9 +155,12 @@ export class FrugalWorker {
       results: new ResultStore(dbHandle.db, dbHandle.pool),
       observations: new ObservationRecorder(dbHandle.db),
       records,
+      fence: new JobFence(dbHandle.pool, { staleMs }),
+      pending: new PendingSettlements({ staleMs, logger: log }),
       queue,
       log,
       ...(vendors.size > 0 ? { batches: { vendors, coordinator } } : {}),
+      ...(options.metrics ? { metrics: options.metrics } : {}),
       options: {
         maxCallsPerAttempt: options.maxCallsPerAttempt ?? 4,
         chunkTokens: options.chunkTokens ?? 12_000,
@@ -143,6 +179,15 @@ export class FrugalWorker {
     });
     worker.on('error', (error) => log.error({ err: error.message }, 'worker error'));
     worker.on('failed', (job, error) => void recordFinalFailure(runtime, job, error));
+    if (options.metrics) {
+      const metrics = options.metrics;
+      worker.on('completed', (job, result) => metrics.jobFinished({ kind: job.data.spec.kind, model: result?.model, outcome: 'completed' }));
+      worker.on('failed', (job, error) => {
+        if (job && (error.name === 'UnrecoverableError' || job.attemptsMade >= (job.opts.attempts ?? 1))) {
+          metrics.jobFinished({ kind: job.data.spec.kind, model: undefined, outcome: 'failed' });
+        }
+      });
+    }
 
     const stopListening = await onBudgetChanged(config.databaseUrl, (budget) => {
       records.wake(budget === ANY_BUDGET ? undefined : budget).catch((error: unknown) => log.warn({ err: String(error) }, 'waking jobs failed'));
@@ -164,21 +209,34 @@ export class FrugalWorker {
 
   /**
    * Resolves when nothing is left that can run now: jobs waiting for budget or in provider batches
-   * don't count. Every open batch collection is submitted first, so a later run collects them.
-   * With `batches: 'collect'`, waits for the batches too (their jobs are runnable once settled).
+   * don't count, nor a long document's parent waiting for its parts (its parts are counted
+   * themselves). On a paused queue only running jobs count: the held ones cannot start until
+   * `frugal queue resume`. Every open batch collection is submitted first, so a later run collects
+   * them. With `batches: 'collect'`, waits for the batches too (their jobs are runnable once settled).
    */
-  async untilEmpty(options: { pollMs?: number; batches?: 'leave' | 'collect' } = {}): Promise<{ waitingForBudget: number; inBatches: number }> {
+  async untilEmpty(options: { pollMs?: number; batches?: 'leave' | 'collect' } = {}): Promise<DrainOutcome> {
     const { queue } = this.runtime;
     for (;;) {
+      const paused = await queue.isPaused();
       const counts = await queue.getJobCounts('waiting', 'active', 'prioritized', 'delayed', 'waiting-children');
-      const waitingForBudget = await this.runtime.records.countWaiting();
+      const waiting = await this.runtime.records.waitingSummary();
       const inBatches = this.runtime.batches ? await this.runtime.records.countInBatch() : 0;
-      const held = options.batches === 'collect' ? waitingForBudget : waitingForBudget + inBatches;
-      const runnable = (counts.waiting ?? 0) + (counts.active ?? 0) + (counts.prioritized ?? 0) + (counts['waiting-children'] ?? 0) + Math.max(0, (counts.delayed ?? 0) - held);
+      const notRunnable = options.batches === 'collect' ? waiting.count : waiting.count + inBatches;
+      const delayedRunnable = Math.max(0, (counts.delayed ?? 0) - notRunnable);
+      const held = (counts.waiting ?? 0) + (counts.prioritized ?? 0) + delayedRunnable;
+      const runnable = (counts.active ?? 0) + (paused ? 0 : held);
       if (runnable === 0) {
         // Calls collected for a batch go out now rather than after the collection time.
-        const submitted = this.runtime.batches ? (await this.runtime.batches.coordinator.submitDue(true)) : 0;
-        if (submitted === 0) return { waitingForBudget, inBatches };
+        const submitted = this.runtime.batches && !paused ? await this.runtime.batches.coordinator.submitDue(true) : 0;
+        if (submitted === 0) {
+          return {
+            waitingForBudget: waiting.count,
+            ...(waiting.until ? { waitingUntil: waiting.until } : {}),
+            inBatches,
+            paused,
+            held: paused ? held : 0,
+          };
+        }
       }
       await new Promise((resolve) => setTimeout(resolve, options.pollMs ?? 200));
     }
@@ -204,6 +262,14 @@ export class FrugalWorker {
     const outcome = await Promise.race([this.worker.close().then(() => 'closed' as const), timedOut]);
     clearTimeout(timer);
     if (outcome === 'timeout') {
+      const unwritten = this.runtime.pending.list();
+      if (unwritten.length > 0) {
+        this.runtime.log.error(
+          { deadlineMs: deadline, settlements: unwritten.map((p) => ({ jobId: p.jobId, callId: p.callId, costMicros: p.costMicros, pendingMs: p.pendingMs, lastError: p.lastError })) },
+          `shutdown deadline passed with ${unwritten.length} settlement(s) Postgres never took: their reservations will be closed as spent at their maximum after the stale age`,
+        );
+      }
+      this.runtime.pending.abandon();
       this.runtime.log.warn({ deadlineMs: deadline }, 'shutdown deadline passed; abandoning running jobs to stalled-job recovery');
       await this.worker.close(true).catch(() => {});
     }
@@ -239,7 +305,7 @@ export class FrugalWorker {
   }
 
   private startStaleCheck(): void {
-    const olderThan = this.options.staleReservationMs ?? 600_000;
+    const olderThan = this.options.staleReservationMs ?? DEFAULT_STALE_MS;
     const every = this.options.staleCheckMs ?? 60_000;
     const timer = setInterval(() => {
       this.runtime.ledger.closeStale(olderThan).catch((error: unknown) => this.runtime.log.warn({ err: String(error) }, 'closing stale reservations failed'));

@@ -60,8 +60,16 @@ export class JobRecords {
 
   /** How many jobs are waiting for budget now. */
   async countWaiting(): Promise<number> {
-    const [row] = await this.db.select({ n: sql<number>`count(*)::int` }).from(jobs).where(eq(jobs.status, 'waiting_budget'));
-    return row?.n ?? 0;
+    return (await this.waitingSummary()).count;
+  }
+
+  /** How many jobs are waiting for budget now, and the soonest time one of them looks again. */
+  async waitingSummary(): Promise<{ count: number; until: Date | undefined }> {
+    const [row] = await this.db
+      .select({ n: sql<number>`count(*)::int`, until: sql<string | null>`min(${jobs.waitUntil})` })
+      .from(jobs)
+      .where(eq(jobs.status, 'waiting_budget'));
+    return { count: row?.n ?? 0, until: row?.until ? new Date(row.until) : undefined };
   }
 
   /** How many jobs are waiting in provider batches now. */

@@ -1,6 +1,7 @@
 import { sql } from 'drizzle-orm';
 import type pg from 'pg';
 import type { Db } from '../db/client.js';
+import { syncResultCosts } from '../budget/sync-result-costs.js';
 import { GroupCommitter } from '../db/group-committer.js';
 import { withTransaction } from '../db/with-transaction.js';
 import { jobs, results } from '../db/schema/jobs.js';
@@ -15,9 +16,22 @@ export interface CompletedJob {
   model: string;
   outputText: string;
   outputJson: unknown;
+  /** What this attempt charged; replaced by the ledger's sum when `chargedByLedger`. */
   costMicros: number;
   calls: number;
+  /**
+   * The job's calls were reserved and settled in the ledger (budget accounting on): the result's
+   * cost and calls are computed from its ledger rows in the same transaction, so they equal them
+   * whatever deliveries, attempts and workers made the calls.
+   */
+  chargedByLedger: boolean;
   route: Route;
+}
+
+/** What a completed job was charged in all, as stored with its result. */
+export interface ResultCharge {
+  costMicros: number;
+  calls: number;
 }
 
 export interface StoredResult {
@@ -33,7 +47,7 @@ export interface StoredResult {
  * changes nothing.
  */
 export class ResultStore {
-  private readonly writes: GroupCommitter<CompletedJob, void>;
+  private readonly writes: GroupCommitter<CompletedJob, ResultCharge>;
 
   constructor(
     private readonly db: Db,
@@ -42,7 +56,8 @@ export class ResultStore {
     this.writes = new GroupCommitter((items) => this.write(items), { maxBatch: 500 });
   }
 
-  complete(job: CompletedJob): Promise<void> {
+  /** Stores the result; answers the cost and calls stored with it. */
+  complete(job: CompletedJob): Promise<ResultCharge> {
     return this.writes.submit(job);
   }
 
@@ -59,11 +74,12 @@ export class ResultStore {
     await this.writes.drain();
   }
 
-  private async write(group: CompletedJob[]): Promise<void[]> {
+  private async write(group: CompletedJob[]): Promise<ResultCharge[]> {
     const now = new Date();
     // Postgres refuses an upsert touching one row twice; a redelivered job can share a group.
     const items = [...new Map(group.map((j) => [j.jobId, j])).values()];
-    await withTransaction(this.pool, async (tx) => {
+    const charged = new Map<string, ResultCharge>();
+    await withTransaction(this.pool, async (tx, client) => {
       await tx
         .insert(results)
         .values(
@@ -102,7 +118,9 @@ export class ResultStore {
             finishedAt: sql`excluded.finished_at`,
           },
         });
+      const fromLedger = items.filter((j) => j.chargedByLedger).map((j) => j.jobId);
+      for (const row of await syncResultCosts(client, fromLedger)) charged.set(row.jobId, row);
     });
-    return group.map(() => undefined);
+    return group.map((j) => charged.get(j.jobId) ?? { costMicros: j.costMicros, calls: j.calls });
   }
 }

@@ -8,8 +8,10 @@ import type { CalibrationStore } from '../pricing/calibration-store.js';
 import type { Catalog } from '../pricing/catalog.js';
 import type { ProviderRegistry } from '../providers/create-providers.js';
 import type { IntakeJobData, IntakeJobResult } from '../queue/queues.js';
+import type { JobFence } from './job-fence.js';
 import type { JobRecords } from './job-records.js';
 import type { ObservationRecorder } from './observation-recorder.js';
+import type { PendingSettlements } from './pending-settlements.js';
 import type { ProviderHealth } from './provider-health.js';
 import type { ProviderLimiter } from './provider-limiter.js';
 import type { ResultStore } from './result-store.js';
@@ -32,6 +34,14 @@ export interface PipelineOptions {
   accounting?: boolean;
 }
 
+/** Where a worker reports what it did, for `frugal worker --metrics-port` (src/dashboard/worker-metrics.ts). */
+export interface PipelineMetrics {
+  jobFinished(job: { kind: string; model: string | undefined; outcome: 'completed' | 'failed' }): void;
+  /** `outcome` is `ok` or the provider error's code without its `PROVIDER_` prefix, lower-cased. */
+  callFinished(call: { provider: string; model: string; mode: 'sync' | 'batch'; outcome: string; seconds: number }): void;
+  limiterWaited(provider: string, seconds: number): void;
+}
+
 /** Everything the pipeline talks to, built once per worker process. */
 export interface WorkerRuntime {
   db: Db;
@@ -44,9 +54,15 @@ export interface WorkerRuntime {
   results: ResultStore;
   observations: ObservationRecorder;
   records: JobRecords;
+  /** One job, at most one call in flight: looks for another delivery's open call before calling. */
+  fence: JobFence;
+  /** Results and settlements of answered calls kept while Postgres is unreachable. */
+  pending: PendingSettlements;
   queue: Queue<IntakeJobData, IntakeJobResult>;
   log: Logger;
   /** Provider batch APIs (OpenAI, Groq) and the coordinator running their batches; absent = sync only. */
   batches?: { vendors: ReadonlyMap<string, BatchVendor>; coordinator: ProviderBatchCoordinator };
+  /** Counters and histograms of this process; none by default. */
+  metrics?: PipelineMetrics;
   options: Required<Omit<PipelineOptions, 'callTimeoutMs'>> & { callTimeoutMs: number | undefined };
 }

@@ -143,6 +143,90 @@ describe('budget alerts', () => {
     hook.failures = 0;
   });
 
+  it('keeps every secret part of the webhook URL (path, query, user-info) out of lastError and the log when the endpoint echoes its request', async () => {
+    // An endpoint that answers 500 with everything it received: request line, headers, body.
+    const echo = createServer(async (req, res) => {
+      let body = '';
+      for await (const chunk of req) body += chunk;
+      res.writeHead(500).end(`${req.method} ${req.url} ${JSON.stringify(req.headers)} ${body}`);
+    });
+    await new Promise<void>((resolve) => echo.listen(0, '127.0.0.1', resolve));
+    const port = (echo.address() as AddressInfo).port;
+    const cases = [
+      { name: 'leak-path', url: `http://127.0.0.1:${port}/services/T9/B9/PATHSECRET42`, secrets: ['PATHSECRET42'] },
+      { name: 'leak-query', url: `http://127.0.0.1:${port}/hook?token=QUERYSECRET42&team=x`, secrets: ['QUERYSECRET42'] },
+      {
+        name: 'leak-userinfo',
+        url: `http://alice:USERSECRET42@127.0.0.1:${port}/hook`,
+        secrets: ['USERSECRET42', 'alice', Buffer.from('alice:USERSECRET42').toString('base64')],
+      },
+    ];
+    try {
+      for (const c of cases) {
+        const store = new BudgetStore(env.pool);
+        const ledger = new BudgetLedger(env.pool, { logger: silent });
+        await store.set({ name: c.name, limitMicros: 100_000, period: 'day', thresholds: [50] });
+        await flushPending();
+        const lines: string[] = [];
+        const logger = pino({ level: 'info' }, { write: (line: string) => void lines.push(line) });
+        const deliverer = new AlertDeliverer(env.pool, { webhookUrl: c.url, logger });
+        const spend = call({ maxCostMicros: 60_000, budgetNames: [c.name] });
+        await ledger.reserve(spend);
+        await ledger.settle(spend.callId, { costMicros: 60_000, usage: usage() });
+        expect(await deliverer.deliverPending()).toMatchObject({ retrying: 1 });
+        const [row] = await alertRows(c.name);
+        // The echo did come back (so redaction, not a missing body, keeps the secret out).
+        expect(row!.last_error).toMatch(/HTTP 500: POST \[webhook\]/);
+        const { rows: listed } = await env.pool.query<{ last_error: string }>(`select last_error from budget_alerts where budget_name = $1`, [c.name]);
+        expect(lines.join('\n')).toContain('budget alert webhook failed');
+        for (const secret of c.secrets) {
+          expect(row!.last_error, c.name).not.toContain(secret);
+          expect(listed[0]!.last_error, c.name).not.toContain(secret);
+          expect(lines.join('\n'), c.name).not.toContain(secret);
+        }
+        // Delivered or not, the next test should not see it.
+        await env.pool.query(`update budget_alerts set delivery = 'failed' where budget_name = $1`, [c.name]);
+      }
+    } finally {
+      await new Promise<void>((resolve) => echo.close(() => resolve()));
+    }
+  });
+
+  it('pushes "exhausted: N jobs waiting for budget" once per budget and period when a hard budget first makes jobs wait', async () => {
+    const store = new BudgetStore(env.pool);
+    await store.set({ name: 'drained', limitMicros: 100_000, period: 'day', thresholds: [50, 80, 100] });
+    await flushPending();
+    const recorded: RecordedAlert[] = [];
+    const ledger = new BudgetLedger(env.pool, { logger: silent, onAlerts: (alerts) => recorded.push(...alerts) });
+    // 98 % spent: the next call is refused, so no threshold of 100 % is ever crossed.
+    const spend = call({ maxCostMicros: 98_000, budgetNames: ['drained'] });
+    await ledger.reserve(spend);
+    await ledger.settle(spend.callId, { costMicros: 98_000, usage: usage() });
+    expect(await ledger.reserve(call({ maxCostMicros: 5_000, budgetNames: ['drained'] }))).toMatchObject({ ok: false, blockingBudget: 'drained' });
+    for (let i = 0; i < 3; i++) {
+      await env.pool.query(
+        `insert into jobs (job_id, kind, tier, budgets, status, waiting_budget, wait_until) values ($1, 'classify', 'basic', '{drained}', 'waiting_budget', 'drained', now() + interval '1 day')`,
+        [`waiting-${i}`],
+      );
+    }
+    await flushPending();
+    recorded.length = 0;
+    const first = await ledger.recordExhausted('drained');
+    expect(await ledger.recordExhausted('drained'), 'a second refusal in the period records nothing').toBeUndefined();
+    expect(first).toMatchObject({ kind: 'exhausted', budgetName: 'drained', spentMicros: 98_000 });
+    expect(recorded.map((a) => a.kind)).toEqual(['exhausted']);
+
+    hook.received = [];
+    const deliverer = new AlertDeliverer(env.pool, { webhookUrl: hook.url('/exhausted-hook'), logger: silent });
+    expect(await deliverer.deliverPending()).toMatchObject({ delivered: 1 });
+    expect(hook.received).toHaveLength(1);
+    expect((hook.received[0]!.body as { text: string }).text).toMatch(/budget "drained" exhausted: 3 job\(s\) waiting for budget — 98% spent \(\$0\.10 of \$0\.10\) this day/);
+    const listed = (await new AlertStore(env.pool).list()).filter((a) => a.budgetName === 'drained');
+    expect(listed.map((a) => [a.kind, a.delivery])).toEqual([['exhausted', 'delivered'], ['threshold', 'delivered'], ['threshold', 'delivered']]);
+    const check = await checkBudgets(store, new AlertStore(env.pool));
+    expect(check.alerts.map((a) => a.kind)).toContain('exhausted');
+  });
+
   it('keeps an alert pending when its process dies mid-delivery; the next pass after the lease delivers it', async () => {
     const store = new BudgetStore(env.pool);
     const ledger = new BudgetLedger(env.pool, { logger: silent });

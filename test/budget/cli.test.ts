@@ -166,6 +166,42 @@ describe('frugal budget and frugal alerts', () => {
     expect(ok).toMatchObject({ code: 0, stdout: expect.stringContaining('ok') });
   });
 
+  it("budget audit checks each result against its job's ledger rows, exits 1 naming a corrupted one, and --fix-results repairs it", async () => {
+    const ledger = new BudgetLedger(env.pool, { mode: 'perCall' });
+    // audit-a: two calls settled, one released (not counted); audit-b: one call still reserved (skipped).
+    const charged = [call({ jobId: 'audit-a', maxCostMicros: 500 }), call({ jobId: 'audit-a', seq: 1, maxCostMicros: 500 }), call({ jobId: 'audit-a', seq: 2, maxCostMicros: 500 })];
+    for (const c of charged) await ledger.reserve(c);
+    await ledger.settle(charged[0]!.callId, { costMicros: 120, usage: usage(10) });
+    await ledger.settle(charged[1]!.callId, { costMicros: 80, usage: usage(10) });
+    await ledger.release(charged[2]!.callId, 'no slot');
+    await ledger.reserve(call({ jobId: 'audit-b', maxCostMicros: 500 }));
+    const insert = `insert into results (job_id, kind, model, output_text, cost_micros, calls) values ($1, 'summarize', 'llama-3.1-8b', 'ok', $2, $3)`;
+    await env.pool.query(insert, ['audit-a', 200, 2]);
+    await env.pool.query(insert, ['audit-b', 0, 0]);
+
+    const clean = await frugal('budget', 'audit', '--json');
+    expect(clean.code).toBe(0);
+    expect(json(clean)).toMatchObject({ ok: true, results: { checked: 1, skippedOpen: 1, mismatches: [], fixed: 0 } });
+
+    // Hand-corrupted: the result lost a call.
+    await env.pool.query(`update results set cost_micros = 120, calls = 1 where job_id = 'audit-a'`);
+    const corrupted = await frugal('budget', 'audit');
+    expect(corrupted.code).toBe(1);
+    expect(corrupted.stdout).toContain('mismatch result audit-a: $0.00012 in 1 call(s), ledger $0.0002 in 2 call(s)');
+    expect(corrupted.stdout).toContain('budget audit --fix-results');
+    expect(json(await frugal('budget', 'audit', '--json'))).toMatchObject({
+      ok: false,
+      results: { mismatches: [{ jobId: 'audit-a', resultCostMicros: 120, resultCalls: 1, ledgerCostMicros: 200, ledgerCalls: 2 }] },
+    });
+
+    const fixed = await frugal('budget', 'audit', '--fix-results');
+    expect(fixed.code).toBe(0);
+    expect(fixed.stdout).toContain('fixed result audit-a');
+    const { rows } = await env.pool.query<{ cost_micros: string; calls: number }>(`select cost_micros, calls from results where job_id = 'audit-a'`);
+    expect(rows).toEqual([{ cost_micros: '200', calls: 2 }]);
+    expect((await frugal('budget', 'audit')).code).toBe(0);
+  });
+
   it('has --help on every command', async () => {
     expect(await spawned('budget', 'set', '--help')).toMatchObject({ code: 0, stdout: expect.stringMatching(/^Usage: frugal budget set \[options\] <name>/) });
     const commands = (parent: Command): Command[] => parent.commands.flatMap((c) => [c, ...commands(c)]);

@@ -39,8 +39,8 @@ export async function counters(pool: pg.Pool, name: string): Promise<Counters> {
 }
 
 export async function ledgerRow(pool: pg.Pool, callId: string) {
-  const { rows } = await pool.query<{ status: string; cost_micros: string | null; reserved_micros: string; overrun: boolean; closed_stale: boolean; act_output_tokens: number | null; error: string | null }>(
-    'select status, cost_micros, reserved_micros, overrun, closed_stale, act_output_tokens, error from ledger where call_id = $1',
+  const { rows } = await pool.query<{ status: string; cost_micros: string | null; reserved_micros: string; overrun: boolean; closed_stale: boolean; act_output_tokens: number | null; reasoning_tokens: number | null; error: string | null }>(
+    'select status, cost_micros, reserved_micros, overrun, closed_stale, act_output_tokens, reasoning_tokens, error from ledger where call_id = $1',
     [callId],
   );
   return rows[0];

@@ -30,6 +30,21 @@ describe.each(['grouped', 'perCall'] as const)('budget ledger (%s)', (mode) => {
     expect(await ledgerRow(env.pool, request.callId)).toMatchObject({ status: 'settled', cost_micros: '120000', act_output_tokens: 42 });
   });
 
+  it('records the reasoning tokens of a settled call (a part of its output, 0 when none reported) and none for a released one', async () => {
+    const thinking = call({ maxCostMicros: 10_000 });
+    await ledger().reserve(thinking);
+    await ledger().settle(thinking.callId, { costMicros: 900, usage: { inputTokens: 10, cachedInputTokens: 0, outputTokens: 300, reasoningTokens: 250 } });
+    expect(await ledgerRow(env.pool, thinking.callId)).toMatchObject({ act_output_tokens: 300, reasoning_tokens: 250 });
+    const plain = call({ maxCostMicros: 10_000 });
+    await ledger().reserve(plain);
+    await ledger().settle(plain.callId, { costMicros: 100, usage: usage(42) });
+    expect(await ledgerRow(env.pool, plain.callId)).toMatchObject({ act_output_tokens: 42, reasoning_tokens: 0 });
+    const released = call({ maxCostMicros: 10_000 });
+    await ledger().reserve(released);
+    await ledger().release(released.callId, 'never sent');
+    expect(await ledgerRow(env.pool, released.callId)).toMatchObject({ status: 'released', reasoning_tokens: null });
+  });
+
   it('charges a job to its named budgets, every global budget and its kind budget, all or nothing', async () => {
     const named = unique('named');
     const global = unique('global');

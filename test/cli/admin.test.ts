@@ -10,7 +10,7 @@ import { CliContext } from '../../src/cli/context.js';
 import { cancelJobs, listFailedJobs, retryJobs } from '../../src/cli/commands/jobs.js';
 import { setQueuePaused } from '../../src/cli/commands/queue.js';
 import { exportResults, listResults, pruneResults } from '../../src/cli/commands/results.js';
-import { collectStatus } from '../../src/cli/commands/status.js';
+import { collectStatus, formatStatus } from '../../src/cli/commands/status.js';
 import { buildProgram } from '../../src/cli/program.js';
 import { loadConfig, type Config } from '../../src/config.js';
 import { InputError } from '../../src/errors.js';
@@ -26,8 +26,10 @@ import { UnknownJobError } from '../../src/queue/unknown-job-error.js';
 import { FrugalWorker } from '../../src/workers/frugal-worker.js';
 import { ProviderHealth } from '../../src/workers/provider-health.js';
 import { useTestEnv, waitFor } from '../support/env.js';
+import { useResultsLedgerCheck } from '../support/queries.js';
 
 const env = useTestEnv();
+useResultsLedgerCheck(env);
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 let sim: RunningSimulator;
 let config: Config;
@@ -92,7 +94,15 @@ describe('frugal status --json', () => {
       expect(s.providers.find((p) => p.provider === 'anthropic')).toEqual({ provider: 'anthropic', configured: true, reason: null, state: 'ok', until: null });
       expect(s.providers.find((p) => p.provider === 'local')).toMatchObject({ configured: false, state: 'unconfigured' });
       expect(s.schedules).toBe(0);
+      expect(s.rateLimited).toEqual([]);
+      // A worker's limiter refused a claude-haiku call and handed out a slot (as ProviderLimiter records it).
+      const slot = Date.now() + 90_000;
+      await env.redis.hset(`${env.prefix}:rl-wait:claude-haiku`, 'until', String(slot), 'refusals', '7');
+      const limited = await collectStatus(ctx);
+      expect(limited.rateLimited).toEqual([{ model: 'claude-haiku', nextSlotAt: new Date(slot).toISOString(), refusals: 7 }]);
+      expect(formatStatus(limited)).toContain(`rate limit claude-haiku, next slot ${new Date(slot).toLocaleTimeString('en-GB', { hour12: false })}`);
     } finally {
+      await env.redis.del(`${env.prefix}:rl-wait:claude-haiku`);
       await env.redis.del(`${env.prefix}:health:slowed:google`);
       await ledger().release(callId, 'test');
       expect(await setQueuePaused(ctx, false)).toEqual({ queue: 'intake', paused: false, unchanged: false });
@@ -117,7 +127,8 @@ describe('frugal status --json', () => {
 
 describe('frugal jobs', () => {
   it('lists a failed job with its reason, and retries it to completion once the cause is gone', async () => {
-    sim.configure({ models: { '*': { malformedJsonRate: 1 } } });
+    // Every vendor refuses: the job fails at once with the reasons (failed checks would retry it first).
+    sim.configure({ models: { '*': { refusalRate: 1 } } });
     const [outcome] = await producer.producer.enqueue([invoice(1)]);
     const jobId = outcome!.jobId;
     try {
@@ -128,7 +139,12 @@ describe('frugal jobs', () => {
     const failed = await listFailedJobs(ctx);
     expect(failed.total).toBe(1);
     expect(failed.jobs[0]).toMatchObject({ jobId, kind: 'extract', tier: 'premium', budgets: ['team'], parentId: null });
-    expect(failed.jobs[0]!.error).toMatch(/output check failed|no higher-rated model/);
+    expect(failed.jobs[0]!.error).toMatch(/every qualified model refused to answer/);
+    // MODEL shows the last model called, and the reason names it.
+    const { rows: called } = await env.pool.query<{ model: string }>('select model from ledger where job_id = $1 order by started_at desc, seq desc limit 1', [jobId]);
+    expect(called[0]?.model).toBeDefined();
+    expect(failed.jobs[0]!.model).toBe(called[0]!.model);
+    expect(failed.jobs[0]!.error).toContain(called[0]!.model);
 
     expect(await retryJobs(ctx, { id: jobId })).toEqual({ done: [{ jobId, requestedId: jobId }], skipped: [] });
     await waitFor(async () => (await status(jobId)) === 'completed', { what: 'the retried job to complete' });
@@ -195,10 +211,15 @@ describe('frugal results', () => {
     const listed = await listResults(ctx, { limit: 2 });
     expect(listed.total).toBe(3);
     expect(listed.results).toHaveLength(2);
-    expect(Object.keys(listed.results[0]!).sort()).toEqual(['calls', 'costMicros', 'createdAt', 'jobId', 'json', 'kind', 'model', 'parentId', 'source', 'text', 'tier']);
+    expect(Object.keys(listed.results[0]!).sort()).toEqual(['calls', 'costMicros', 'createdAt', 'jobId', 'json', 'kind', 'model', 'parentId', 'reasoningTokens', 'source', 'text', 'tier', 'totalCostMicros']);
     expect(listed.results[0]!.createdAt >= listed.results[1]!.createdAt).toBe(true);
     const extract = (await listResults(ctx, { kind: 'extract' })).results;
     expect(extract).toHaveLength(1);
+    // Reasoning tokens are the job's charged calls' (the simulator reported none; set some by hand).
+    expect(extract[0]!.reasoningTokens).toBe(0);
+    await env.pool.query(`update ledger set reasoning_tokens = 17 where job_id = $1 and status = 'settled'`, [extract[0]!.jobId]);
+    const charged = await env.pool.query<{ n: number }>(`select count(*)::int as n from ledger where job_id = $1 and status = 'settled'`, [extract[0]!.jobId]);
+    expect((await listResults(ctx, { kind: 'extract' })).results[0]!.reasoningTokens).toBe(17 * charged.rows[0]!.n);
     expect(extract[0]!.json).toMatchObject({ vendor: expect.any(String), total: expect.any(Number) });
     await expect(listResults(ctx, { kind: 'poem' })).rejects.toThrow('--kind "poem" is not a job kind');
 

@@ -37,7 +37,7 @@ describe('frugal demo', () => {
     expect(result.jobs).toMatchObject({ enqueued: 22, alreadyDone: 0, completed: 22, failed: 0, waitingForBudget: 0 });
     // The long document was split for map-reduce at the demo's 1,500-token chunks.
     expect(result.jobs.longDocumentChunks).toBeGreaterThanOrEqual(6);
-    expect(result.spendByModel.map((r) => r.key).sort()).toEqual(['claude-haiku', 'llama-3.1-8b']);
+    expect(result.spendByModel.map((r) => r.key).sort()).toEqual(['claude-haiku', 'gpt-4o-mini', 'llama-3.1-8b']);
     expect(result.budget.spentMicros).toBe(result.totalMicros);
     expect(result.budget.spentMicros).toBeLessThan(result.budget.limitMicros);
     // The demo budget is sized so that its first alerts fire and its hard limit still leaves room.

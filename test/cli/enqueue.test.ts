@@ -13,8 +13,9 @@ const env = useTestEnv();
 let folder: string;
 
 /** Runs the installed CLI against this file's database and prefix; never throws on a non-zero exit. */
-async function frugal(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const vars = { ...process.env, DATABASE_URL: env.databaseUrl, REDIS_URL: env.redisUrl, FRUGAL_PREFIX: env.prefix, FRUGAL_SIM_URL: 'http://127.0.0.1:9', LOG_LEVEL: 'silent' };
+async function frugal(args: string[], overrides: Record<string, string | undefined> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+  const vars: Record<string, string | undefined> = { ...process.env, DATABASE_URL: env.databaseUrl, REDIS_URL: env.redisUrl, FRUGAL_PREFIX: env.prefix, FRUGAL_SIM_URL: 'http://127.0.0.1:9', LOG_LEVEL: 'silent', ...overrides };
+  for (const [key, value] of Object.entries(vars)) if (value === undefined) delete vars[key];
   try {
     const { stdout, stderr } = await run(process.execPath, ['bin/frugal.js', ...args], { env: vars });
     return { code: 0, stdout, stderr };
@@ -61,7 +62,7 @@ describe('frugal enqueue', () => {
     expect(result.jobs.map((j) => j.source).sort()).toEqual([join(folder, 'docs', 'a.txt'), join(folder, 'docs', 'nested', 'b.md')]);
     expect(result.errors).toEqual(
       expect.arrayContaining([
-        { source: join(folder, 'docs', 'empty.txt'), error: 'file is empty' },
+        { source: join(folder, 'docs', 'empty.txt'), error: 'file is blank: it holds only whitespace' },
         { source: join(folder, 'docs', 'image.bin'), error: 'file is binary, not text' },
       ]),
     );
@@ -93,10 +94,38 @@ describe('frugal enqueue', () => {
     expect(out.code).toBe(0);
     const forecast = JSON.parse(out.stdout) as { jobs: Array<{ model: string; maxCostMicros: number }>; maxCostMicros: number; budgets: Array<{ name: string; fits: boolean }> };
     expect(forecast.jobs).toHaveLength(1);
-    expect(forecast.jobs[0]!.model).toBe('claude-haiku');
+    // Haiku's summarize calls think (adaptive at effort low), which GPT-4o mini's price undercuts.
+    expect(forecast.jobs[0]!.model).toBe('gpt-4o-mini');
     expect(forecast.maxCostMicros).toBe(forecast.jobs[0]!.maxCostMicros);
     expect(forecast.budgets).toEqual([expect.objectContaining({ name: 'ops', fits: true })]);
     expect(await waitingJobs()).toBe(before);
+  });
+
+  it('refuses, in the dry run and in enqueue itself, a job no model can take, naming each reason, and exits 1', async () => {
+    const before = await waitingJobs();
+    for (const extra of [['--dry-run'], []]) {
+      const out = await frugal(['enqueue', 'summarize', join(folder, 'docs', 'a.txt'), '--private', ...extra]);
+      expect(out.code, extra.join(' ')).toBe(1);
+      expect(out.stderr).toMatch(/a\.txt: no model qualifies: .*private job: hosted providers are not allowed.*set FRUGAL_LOCAL_URL/);
+    }
+    expect(await waitingJobs()).toBe(before);
+  });
+
+  it('says no provider is configured, and how to configure one, instead of forecasting nothing', async () => {
+    const clean = { FRUGAL_SIM_URL: undefined, FRUGAL_LOCAL_URL: undefined, GROQ_API_KEY: undefined, OPENAI_API_KEY: undefined, ANTHROPIC_API_KEY: undefined, GEMINI_API_KEY: undefined };
+    const out = await frugal(['enqueue', 'summarize', join(folder, 'docs', 'a.txt'), '--dry-run'], clean);
+    expect(out.code).not.toBe(0);
+    expect(out.stderr).toMatch(/no provider is configured.*set a provider API key .*FRUGAL_SIM_URL/);
+  });
+
+  it('leaves out of the dry run what enqueue would skip as already done', async () => {
+    const first = await frugal(['enqueue', 'summarize', join(folder, 'docs', 'a.txt'), '--dry-run', '--json']);
+    const forecast = JSON.parse(first.stdout) as { jobs: Array<{ jobId: string; maxCostMicros: number }>; maxCostMicros: number };
+    expect(forecast.jobs).toHaveLength(1);
+    expect(forecast.maxCostMicros).toBeGreaterThan(0);
+    await env.pool.query(`insert into results (job_id, kind, model, output_text, cost_micros, calls) values ($1, 'summarize', 'llama-3.1-8b', 'done before', 10, 1)`, [forecast.jobs[0]!.jobId]);
+    const again = JSON.parse((await frugal(['enqueue', 'summarize', join(folder, 'docs', 'a.txt'), '--dry-run', '--json'])).stdout) as { jobs: unknown[]; maxCostMicros: number; alreadyDone: number };
+    expect(again).toMatchObject({ jobs: [], maxCostMicros: 0, alreadyDone: 1 });
   });
 
   it('refuses a kind that needs more than a document, with the fix', async () => {

@@ -13,7 +13,7 @@ import { InputError } from '../../src/errors.js';
 import { createLogger } from '../../src/log.js';
 import { loadCatalog } from '../../src/pricing/load-catalog.js';
 import { gatherReportFigures } from '../../src/reports/gather-report-figures.js';
-import { ReportRunner } from '../../src/reports/report-runner.js';
+import { ReportRunner, summaryFacts } from '../../src/reports/report-runner.js';
 import { useTestEnv } from '../support/env.js';
 
 const env = useTestEnv();
@@ -25,7 +25,7 @@ let outDir: string;
 /**
  * A day of known calls, made through the real ledger with its clock set to 2026-03-10 (UTC):
  *   a) summarize on llama-3.1-8b, budget team:       10,000 in / 2,000 out → 500 + 160 = 660 µ$ (estimated 700)
- *   b) extract on claude-haiku, budgets team + ops:   4,000 in / 1,000 out → 400 + 500 = 900 µ$ (estimated 1,000)
+ *   b) extract on claude-haiku, budgets team + ops:   4,000 in / 1,000 out (600 of it thinking) → 400 + 500 = 900 µ$ (estimated 1,000)
  *   c) classify on claude-haiku, no budget:             300 in /    10 out →  30 +   5 =  35 µ$ (estimated 40)
  *   d) summarize released (never happened), e) summarize still reserved, f) a call the next day: none count.
  * On claude-haiku (the premium model for every kind) a) would cost 1,000 + 1,000 = 2,000 µ$.
@@ -34,17 +34,17 @@ async function seed(): Promise<void> {
   const store = new BudgetStore(env.pool);
   await store.set({ name: 'team', limitMicros: 10_000_000, period: 'day', tz: 'UTC' });
   await store.set({ name: 'ops', limitMicros: 1_500, period: 'day', tz: 'UTC', thresholds: [50, 100] });
-  const call = async (when: string, request: Omit<ReserveRequest, 'callId'>, outcome: { input: number; output: number; cost: number } | 'release' | 'open') => {
+  const call = async (when: string, request: Omit<ReserveRequest, 'callId'>, outcome: { input: number; output: number; cost: number; reasoning?: number } | 'release' | 'open') => {
     const ledger = new BudgetLedger(env.pool, { mode: 'perCall', now: () => at(when), logger: createLogger('silent') });
     const callId = newCallId();
     const reserved = await ledger.reserve({ ...request, callId });
     expect(reserved.ok).toBe(true);
     if (outcome === 'release') await ledger.release(callId, 'test');
-    else if (outcome !== 'open') await ledger.settle(callId, { costMicros: outcome.cost, usage: { inputTokens: outcome.input, cachedInputTokens: 0, outputTokens: outcome.output } });
+    else if (outcome !== 'open') await ledger.settle(callId, { costMicros: outcome.cost, usage: { inputTokens: outcome.input, cachedInputTokens: 0, outputTokens: outcome.output, ...(outcome.reasoning === undefined ? {} : { reasoningTokens: outcome.reasoning }) } });
   };
   const base = { attempt: 0, seq: 0 };
   await call(`${DAY}T08:00:00Z`, { ...base, jobId: 'job-a', kind: 'summarize', model: 'llama-3.1-8b', provider: 'groq', budgetNames: ['team'], maxCostMicros: 2_000, estCostMicros: 700 }, { input: 10_000, output: 2_000, cost: 660 });
-  await call(`${DAY}T09:00:00Z`, { ...base, jobId: 'job-b', kind: 'extract', model: 'claude-haiku', provider: 'anthropic', budgetNames: ['team', 'ops'], maxCostMicros: 1_200, estCostMicros: 1_000 }, { input: 4_000, output: 1_000, cost: 900 });
+  await call(`${DAY}T09:00:00Z`, { ...base, jobId: 'job-b', kind: 'extract', model: 'claude-haiku', provider: 'anthropic', budgetNames: ['team', 'ops'], maxCostMicros: 1_200, estCostMicros: 1_000 }, { input: 4_000, output: 1_000, cost: 900, reasoning: 600 });
   await call(`${DAY}T10:00:00Z`, { ...base, jobId: 'job-c', kind: 'classify', model: 'claude-haiku', provider: 'anthropic', maxCostMicros: 100, estCostMicros: 40 }, { input: 300, output: 10, cost: 35 });
   await call(`${DAY}T11:00:00Z`, { ...base, jobId: 'job-d', kind: 'summarize', model: 'llama-3.1-8b', provider: 'groq', budgetNames: ['team'], maxCostMicros: 500, estCostMicros: 300 }, 'release');
   await call(`${DAY}T12:00:00Z`, { ...base, jobId: 'job-e', kind: 'summarize', model: 'llama-3.1-8b', provider: 'groq', budgetNames: ['team'], maxCostMicros: 500, estCostMicros: 300 }, 'open');
@@ -90,9 +90,9 @@ describe("a day's report figures", () => {
       ['ops', 900, 1],
       ['(none)', 35, 1],
     ]);
-    expect(f.spend.byModel.map((r) => [r.key, r.spentMicros, r.calls, r.inputTokens, r.outputTokens])).toEqual([
-      ['claude-haiku', 935, 2, 4_300, 1_010],
-      ['llama-3.1-8b', 660, 1, 10_000, 2_000],
+    expect(f.spend.byModel.map((r) => [r.key, r.spentMicros, r.calls, r.inputTokens, r.outputTokens, r.reasoningTokens])).toEqual([
+      ['claude-haiku', 935, 2, 4_300, 1_010, 600],
+      ['llama-3.1-8b', 660, 1, 10_000, 2_000, 0],
     ]);
     expect(f.spend.byKind.map((r) => [r.key, r.spentMicros])).toEqual([
       ['extract', 900],
@@ -155,7 +155,7 @@ describe('frugal report', () => {
     expect(markdown).toContain('# frugal daily report — 2026-03-10 (UTC)');
     expect(markdown).toContain('**Spent:** $0.001595 on 3 calls.');
     expect(markdown).toContain('routing saved $0.00134 (45.7%)');
-    expect(markdown).toContain('| team | $0.00156 | 2 | 14,000 | 3,000 |');
+    expect(markdown).toContain('| team | $0.00156 | 2 | 14,000 | 3,000 | 600 |');
     expect(markdown).toMatch(/!\[Spend by model and by job kind\]\(data:image\/svg\+xml;base64,[A-Za-z0-9+/=]+\)/);
     const svg = Buffer.from(/base64,([A-Za-z0-9+/=]+)\)/.exec(markdown)![1]!, 'base64').toString('utf8');
     expect(svg).toMatch(/^<svg xmlns="http:\/\/www.w3.org\/2000\/svg"/);
@@ -212,8 +212,8 @@ describe('frugal spend --json', () => {
       const byDay = await collectSpend(ctx, { since: DAY, until: '2026-03-11', by: 'day', tz: 'UTC' });
       expect(byDay.totalMicros).toBe(1_653);
       expect(byDay.rows).toEqual([
-        { key: '2026-03-10', spentMicros: 1_595, calls: 3, inputTokens: 14_300, outputTokens: 3_010 },
-        { key: '2026-03-11', spentMicros: 58, calls: 1, inputTokens: 1_000, outputTokens: 100 },
+        { key: '2026-03-10', spentMicros: 1_595, calls: 3, inputTokens: 14_300, outputTokens: 3_010, reasoningTokens: 600 },
+        { key: '2026-03-11', spentMicros: 58, calls: 1, inputTokens: 1_000, outputTokens: 100, reasoningTokens: 0 },
       ]);
       const byKind = await collectSpend(ctx, { since: '2026-03-11', until: '2026-03-11', by: 'kind', tz: 'UTC' });
       expect(byKind.rows.map((r) => [r.key, r.spentMicros])).toEqual([['summarize', 58]]);
@@ -231,5 +231,56 @@ describe('frugal spend --json', () => {
     } finally {
       await ctx.close();
     }
+  });
+});
+
+describe('report runs that would pay for nothing new', () => {
+  const runner = () => new ReportRunner({ db: env.db, pool: env.pool, catalog });
+
+  it('refuses a future date before gathering or paying for anything', async () => {
+    await expect(runner().run({ date: '2030-01-02', tz: 'UTC', outDir: null })).rejects.toThrow(InputError);
+    await expect(runner().run({ date: '2030-01-02', tz: 'UTC', outDir: null })).rejects.toThrow(/--date 2030-01-02 is in the future \(today is \d{4}-\d\d-\d\d in UTC\)/);
+    const { rows } = await env.pool.query<{ n: number }>(`select count(*)::int as n from reports where day = '2030-01-02'`);
+    expect(rows[0]!.n).toBe(0);
+  });
+
+  it('writes no LLM summary for a day with no activity, saying why', async () => {
+    // No producer: asking for a summary would throw.
+    const outcome = await runner().run({ date: '2026-02-01', tz: 'UTC', outDir: null });
+    expect(outcome.summary).toMatchObject({ status: 'skipped', jobId: null, costMicros: 0, reason: expect.stringMatching(/nothing happened that day/) });
+    expect(outcome.markdown).toContain('nothing happened that day');
+  });
+
+  it("leaves the report's own summary calls out of the figures its summary is asked on, so a second run asks the same job", async () => {
+    const day = '2026-03-05';
+    const ledger = new BudgetLedger(env.pool, { mode: 'perCall', now: () => at(`${day}T09:00:00Z`), logger: createLogger('silent') });
+    const spend = async (jobId: string, kind: 'summarize' | 'report', cost: number) => {
+      const callId = newCallId();
+      await ledger.reserve({ callId, jobId, attempt: 0, seq: 0, kind, model: 'claude-haiku', provider: 'anthropic', maxCostMicros: 10_000, estCostMicros: cost });
+      await ledger.settle(callId, { costMicros: cost, usage: { inputTokens: 100, cachedInputTokens: 0, outputTokens: 10 } });
+    };
+    await spend('work-1', 'summarize', 700);
+    await env.db.insert(jobs).values({ jobId: 'work-1', kind: 'summarize', tier: 'basic', status: 'completed', finishedAt: at(`${day}T09:00:01Z`), updatedAt: at(`${day}T09:00:01Z`) });
+    const before = await gatherReportFigures(env.pool, catalog, day, 'UTC', { withoutReportSummaries: true });
+
+    // The first run's summary: a report job, completed and paid for on the same day.
+    await env.db.insert(jobs).values({
+      jobId: 'summary-1',
+      kind: 'report',
+      tier: 'standard',
+      status: 'completed',
+      payload: { title: `frugal daily report — ${day} (UTC)`, data: 'facts' },
+      finishedAt: at(`${day}T09:05:00Z`),
+      updatedAt: at(`${day}T09:05:00Z`),
+    });
+    await spend('summary-1', 'report', 300);
+
+    const after = await gatherReportFigures(env.pool, catalog, day, 'UTC', { withoutReportSummaries: true });
+    expect(summaryFacts(after)).toBe(summaryFacts(before));
+    expect(after.spend.totalMicros).toBe(700);
+    // The report itself still shows every dollar spent that day, its summaries included.
+    const shown = await gatherReportFigures(env.pool, catalog, day, 'UTC');
+    expect(shown.spend.totalMicros).toBe(1_000);
+    expect(shown.jobs.completed).toBe(2);
   });
 });

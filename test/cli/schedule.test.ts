@@ -87,6 +87,8 @@ describe('frugal schedule report', () => {
     const worker = await FrugalWorker.start(config, { concurrency: 4, logger });
     const reports = await ReportWorker.start(config, { logger, summaryTimeoutMs: 20_000 });
     try {
+      // A day with activity (an idle day gets no LLM summary): one job finished today.
+      await env.pool.query(`insert into jobs (job_id, kind, tier, status, finished_at) values ('seed-today', 'classify', 'basic', 'completed', now())`);
       // Every second: the nearest cron there is.
       await scheduleReport(ctx, { name: 'every-second', cron: '* * * * * *', tz: 'UTC', day: 'today', out: outDir });
       const today = dateIn(new Date(), 'UTC');

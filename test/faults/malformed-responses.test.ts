@@ -6,8 +6,10 @@ import { spawnWorker, type WorkerProcess } from '../../bench/support/spawn-worke
 import { useTestEnv, waitFor } from '../support/env.js';
 import { enqueueJobs, startTestSimulator } from './support/fault-setup.js';
 import { expectEveryJobCompleted, expectLedgerEqualsBudgets } from './support/invariants.js';
+import { useResultsLedgerCheck } from '../support/queries.js';
 
 const env = useTestEnv();
+useResultsLedgerCheck(env);
 const JOBS = 60;
 let sim: RunningSimulator;
 let workerEnv: Record<string, string>;

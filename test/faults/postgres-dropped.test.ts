@@ -9,8 +9,10 @@ import { spawnWorker, type WorkerProcess } from '../../bench/support/spawn-worke
 import { useTestEnv, waitFor } from '../support/env.js';
 import { expectEveryJobCompleted, expectLedgerEqualsBudgets } from './support/invariants.js';
 import { enqueueJobs, startTestSimulator } from './support/fault-setup.js';
+import { useResultsLedgerCheck } from '../support/queries.js';
 
 const env = useTestEnv();
+useResultsLedgerCheck(env);
 const JOBS = 80;
 const DROPS = 8;
 let sim: RunningSimulator;
@@ -20,7 +22,7 @@ let killer: pg.Client;
 
 beforeAll(async () => {
   sim = await startTestSimulator({ models: { '*': { latencyMs: 40 } } });
-  workerEnv = { DATABASE_URL: env.databaseUrl, REDIS_URL: env.redisUrl, FRUGAL_PREFIX: env.prefix, FRUGAL_SIM_URL: sim.url, LOG_LEVEL: 'silent' };
+  workerEnv = { DATABASE_URL: env.databaseUrl, REDIS_URL: env.redisUrl, FRUGAL_PREFIX: env.prefix, FRUGAL_SIM_URL: sim.url, LOG_LEVEL: process.env.FRUGAL_BENCH_DEBUG ? 'info' : 'silent' };
   await new BudgetStore(env.pool).set({ name: 'team', limitMicros: 50_000_000, period: 'month' });
   killer = new pg.Client({ connectionString: env.databaseUrl, application_name: 'frugal-test-killer' });
   await killer.connect();
@@ -85,8 +87,10 @@ describe('Postgres connections dropped while calls are being settled', () => {
     // a client leaked by a failed transaction would hold it until the SIGKILL.
     await worker.close(15_000);
     expect(await worker.exited).toBe(0);
-    // Settlements that never reached Postgres left their reservations open: closed as spent.
-    await new BudgetLedger(env.pool, { logger: createLogger('silent') }).closeStale(0);
+    // Settlements that met a dropped connection were kept pending and written once Postgres
+    // answered again, and reservations whose answer was lost were given back: nothing is open.
+    const closed = await new BudgetLedger(env.pool, { logger: createLogger('silent') }).closeStale(0);
+    expect(closed.closed, 'reservations left open').toBe(0);
 
     await expectEveryJobCompleted(env.pool, jobIds);
     await expectLedgerEqualsBudgets(env.pool, sim.stats());

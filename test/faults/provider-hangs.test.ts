@@ -6,8 +6,10 @@ import { spawnWorker, type WorkerProcess } from '../../bench/support/spawn-worke
 import { useTestEnv, waitFor } from '../support/env.js';
 import { enqueueJobs, startTestSimulator } from './support/fault-setup.js';
 import { expectLedgerEqualsBudgets } from './support/invariants.js';
+import { useResultsLedgerCheck } from '../support/queries.js';
 
 const env = useTestEnv();
+useResultsLedgerCheck(env);
 const JOBS = 30;
 const HANGING = 'llama-3.1-8b-instant';
 let sim: RunningSimulator;

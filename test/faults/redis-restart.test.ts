@@ -9,8 +9,10 @@ import { useTestEnv, waitFor } from '../support/env.js';
 import { enqueueJobs, startTestSimulator } from './support/fault-setup.js';
 import { expectEveryJobCompleted, expectLedgerEqualsBudgets } from './support/invariants.js';
 import { PrivateRedis } from './support/private-redis.js';
+import { useResultsLedgerCheck } from '../support/queries.js';
 
 const env = useTestEnv();
+useResultsLedgerCheck(env);
 const JOBS = 40;
 let sim: RunningSimulator;
 let redis: PrivateRedis;

@@ -11,7 +11,7 @@ useTestEnv();
 const create = (simUrl: string, settings: { apiKey?: string; estimateUsage?: EstimateUsage } = {}) =>
   new GoogleProvider({ apiKey: settings.apiKey ?? 'sim', baseURL: simUrl, ...(settings.estimateUsage ? { estimateUsage: settings.estimateUsage } : {}) });
 
-describeProviderContract({ sdk: '@google/genai', providerId: 'google', protocol: 'google', model: 'gemini-2.5-flash', contextCounts: true, create });
+describeProviderContract({ sdk: '@google/genai', providerId: 'google', protocol: 'google', model: 'gemini-2.5-flash', contextCounts: true, create, baseRequest: { reasoning: { thinkingBudget: 0 } } });
 
 describe('Gemini specifics', () => {
   const holder = useSimulator();
@@ -33,6 +33,7 @@ describe('Gemini specifics', () => {
         { role: 'user', content: 'Second question here.' },
       ],
       maxOutputTokens: 50,
+      reasoning: { thinkingBudget: 0 },
     });
     expect(answer.text).toBe('Second question here.');
   });

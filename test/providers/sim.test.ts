@@ -165,6 +165,31 @@ describe('the simulator over HTTP', () => {
     expect(await outcomes(8)).not.toEqual(first);
   });
 
+  it('refuses a share of answers in each vendor style from a stream of its own, leaving the other outcomes as they were', async () => {
+    const outcomes = async (refusalRate: number) => {
+      const sim = await startSimulator({ port: 0, config: { seed: 3, models: { 'gpt-4o-mini': { errorRates: { '500': 0.3 }, refusalRate } } } });
+      try {
+        const seen: string[] = [];
+        for (let i = 0; i < 30; i++) {
+          const answer = await post(`${sim.url}/v1/chat/completions`, chat('A.'));
+          const body = answer.body as { choices?: Array<{ message: { content: string | null; refusal: string | null }; finish_reason: string }> };
+          const choice = body.choices?.[0];
+          seen.push(answer.status !== 200 ? String(answer.status) : choice!.message.refusal ? `refused:${choice!.message.content}:${choice!.finish_reason}` : 'answered');
+        }
+        return seen;
+      } finally {
+        await sim.close();
+      }
+    };
+    const none = await outcomes(0);
+    const some = await outcomes(0.5);
+    // The server errors fall on the same requests; only answers turn into refusals.
+    expect(some.map((o) => o === '500')).toEqual(none.map((o) => o === '500'));
+    expect(some).toContain('refused:null:stop');
+    expect(some).toContain('answered');
+    expect(none).not.toContain('refused:null:stop');
+  });
+
   it('answers structured requests in each vendor mechanism with an object that follows the schema', async () => {
     const schema = { type: 'object', properties: { label: { type: 'string', enum: ['sales', 'billing'] } }, required: ['label'], additionalProperties: false };
     const openai = await post(`${holder.sim.url}/v1/chat/completions`, chat(TICKET, { response_format: { type: 'json_schema', json_schema: { name: 'x', schema, strict: true } } }));

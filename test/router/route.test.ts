@@ -38,7 +38,8 @@ describe('the router', () => {
     const lost = Object.fromEntries(result.candidates.map((c) => [c.modelId, c.lost]));
     expect(lost.small).toMatch(/rated basic for summarize, below the standard tier/);
     expect(lost.local).toMatch(/below the standard tier/);
-    expect(lost.mini).toMatch(/expected cost .* above the chosen/);
+    expect(lost.mini).toMatch(/^its expected cost of \$[\d.]+ is more than the \$[\d.]+ expected on mid$/);
+    expect(Object.values(lost).join(' ')).not.toContain('µ$');
     expect(lost.mid).toBeUndefined();
   });
 
@@ -46,7 +47,7 @@ describe('the router', () => {
     const candidates = request().candidates.map((c) => (c.model.id === 'mid' ? { ...c, model: { ...c.model, contextWindow: 1_100 } } : c));
     const result = route(request({ candidates }));
     expect(result.modelId).toBe('mini');
-    expect(result.candidates.find((c) => c.modelId === 'mid')?.lost).toBe('needs 1200 tokens, window is 1100');
+    expect(result.candidates.find((c) => c.modelId === 'mid')?.lost).toBe('it needs up to 1,200 tokens (input and output), more than its 1,100-token window');
   });
 
   it('falls back when a provider is cooling down', () => {
@@ -67,13 +68,31 @@ describe('the router', () => {
     expect(route(request({ budgetRoomMicros: 150 })).blockedByBudget).toBe(true);
     expect(route(request({ budgetRoomMicros: 250, tier: 'advanced' })).blockedByBudget).toBe(true);
     expect(route(request({ budgetRoomMicros: 300, tier: 'advanced' })).modelId).toBe('mini');
+    const blocked = route(request({ budgetRoomMicros: 150 })).candidates.find((c) => c.modelId === 'mid');
+    expect(blocked?.lost).toMatch(/^its maximum cost of \$[\d.]+ is more than the \$0\.00015 left on the job's hard budgets$/);
   });
 
-  it('escalates above the rating of a model whose answer failed the check', () => {
-    const result = route(request({ failedModels: [{ modelId: 'mid', rating: 'standard' }] }));
+  it('after a failed check goes to the next cheapest qualified model that has not failed, whatever its rating', () => {
+    const result = route(request({ failedModels: [{ modelId: 'mid' }] }));
     expect(result.modelId).toBe('mini');
-    const again = route(request({ failedModels: [{ modelId: 'mid', rating: 'standard' }, { modelId: 'mini', rating: 'advanced' }] }));
+    expect(result.candidates.find((c) => c.modelId === 'mid')?.lost).toBe('its answer failed the output check in this attempt');
+    const again = route(request({ failedModels: [{ modelId: 'mid' }, { modelId: 'mini' }] }));
     expect(again.modelId).toBe('haiku');
+    // The cheapest model is also the best rated: when it fails, a lower-rated qualified one follows.
+    const costs: Record<string, number> = { small: 10, mid: 300, mini: 200, haiku: 100, local: 0 };
+    const premiumFirst = request().candidates.map((c) => ({ ...c, estimate: { ...(c.estimate as CandidateEstimate), expectedCostMicros: costs[c.model.id]! } }));
+    expect(route(request({ candidates: premiumFirst })).modelId).toBe('haiku');
+    expect(route(request({ candidates: premiumFirst, failedModels: [{ modelId: 'haiku' }] })).modelId).toBe('mini');
+  });
+
+  it('passes over skipped models with their reason, and chooses none when every qualified model is skipped or failed', () => {
+    const refused = 'refused by the vendor\'s safety classifier';
+    const result = route(request({ skipModels: new Map([['mid', refused]]) }));
+    expect(result.modelId).toBe('mini');
+    expect(result.candidates.find((c) => c.modelId === 'mid')?.lost).toBe(refused);
+    const none = route(request({ skipModels: new Map([['mid', refused], ['haiku', refused]]), failedModels: [{ modelId: 'mini' }] }));
+    expect(none.modelId).toBeUndefined();
+    expect(none.blockedByBudget).toBe(false);
   });
 
   it('breaks a cost tie with the lower-latency model', () => {
@@ -107,7 +126,7 @@ describe('the router', () => {
     expect(result.candidates.find((c) => c.modelId === 'haiku')).toMatchObject({
       floorOnly: true,
       expectedCostMicros: 500,
-      lost: expect.stringMatching(/expected cost at least 500 µ\$ \(its output alone\)/),
+      lost: expect.stringMatching(/^its output alone is expected to cost at least \$0\.0005, more than the \$[\d.]+ expected on mid$/),
     });
     // Models the rules rule out are never estimated either.
     expect(estimated).not.toContain('small');

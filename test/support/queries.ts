@@ -1,3 +1,5 @@
+import { afterEach, expect } from 'vitest';
+import { auditResultCosts } from '../../src/budget/sync-result-costs.js';
 import type pg from 'pg';
 
 /** Result rows by job id. */
@@ -26,4 +28,29 @@ export async function budgetsMatchLedger(pool: pg.Pool): Promise<Array<{ budget:
                 where c.budget_id = p.budget_id and l.status in ('settled', 'closed_as_spent')), 0) as ledger
     from budget_periods p group by p.budget_id`);
   return rows.map((r) => ({ budget: r.budget_id, spent: Number(r.spent), ledger: Number(r.ledger), reserved: Number(r.reserved) }));
+}
+
+/**
+ * The results = ledger invariant: every stored result's cost and call count equal the sum and
+ * count of its job's ledger rows that are settled or closed as spent. With `allowOpen`, jobs
+ * with a reservation still open (a killed worker's call, not yet closed) are left out, as
+ * `frugal budget audit` leaves them out; otherwise an open reservation of a job with a result
+ * fails the assertion too. Returns how many results were compared, so a test can also assert
+ * that it compared something.
+ */
+export async function expectResultsEqualLedger(pool: pg.Pool, options: { allowOpen?: boolean } = {}): Promise<number> {
+  const audit = await auditResultCosts(pool);
+  expect(audit.mismatches, 'results whose cost or calls differ from their ledger rows').toEqual([]);
+  if (!options.allowOpen) expect(audit.skippedOpen, 'results of jobs with a call still reserved').toBe(0);
+  return audit.checked;
+}
+
+/**
+ * After each test of the file, the results = ledger invariant holds (strictly: no result of a job
+ * with a call still reserved). For pipeline and fault tests that complete jobs.
+ */
+export function useResultsLedgerCheck(env: { pool: pg.Pool }): void {
+  afterEach(async () => {
+    await expectResultsEqualLedger(env.pool);
+  });
 }

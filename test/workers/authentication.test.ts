@@ -3,9 +3,10 @@ import { parseJobSpec } from '../../src/jobs/job-spec.js';
 import { jobIdFor } from '../../src/queue/job-id.js';
 import { useTestEnv } from '../support/env.js';
 import { usePipeline } from '../support/pipeline.js';
-import { ledgerOf, resultsByJob } from '../support/queries.js';
+import { ledgerOf, resultsByJob, useResultsLedgerCheck } from '../support/queries.js';
 
 const env = useTestEnv();
+useResultsLedgerCheck(env);
 // The simulated OpenAI wants a key frugal does not have.
 const pipeline = usePipeline(env, {
   catalog: { models: { 'claude-haiku': { inputPerMillion: 1, outputPerMillion: 5 } } },

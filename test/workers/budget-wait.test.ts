@@ -6,9 +6,10 @@ import { jobIdFor } from '../../src/queue/job-id.js';
 import { forecast } from '../../src/router/forecast.js';
 import { useTestEnv, waitFor } from '../support/env.js';
 import { usePipeline } from '../support/pipeline.js';
-import { budgetsMatchLedger } from '../support/queries.js';
+import { budgetsMatchLedger, useResultsLedgerCheck } from '../support/queries.js';
 
 const env = useTestEnv();
+useResultsLedgerCheck(env);
 const pipeline = usePipeline(env);
 
 describe('a job blocked by an exhausted hard budget', () => {
@@ -32,6 +33,9 @@ describe('a job blocked by an exhausted hard budget', () => {
       expect(calls.rowCount, 'a waiting job made no call').toBe(0);
       expect(await (await pipeline.worker!.runtime.queue.getJob(row.job_id))?.isDelayed()).toBe(true);
     }
+    // Several jobs were refused; the exhaustion was recorded (and handed to delivery) once.
+    const { rows: exhausted } = await env.pool.query<{ kind: string; threshold: number }>(`select kind, threshold from budget_alerts where budget_name = 'tight' and kind = 'exhausted'`);
+    expect(exhausted).toEqual([{ kind: 'exhausted', threshold: 0 }]);
     const tight = await store.status('tight');
     expect(tight.spentMicros + tight.reservedMicros).toBeLessThanOrEqual(tight.limitMicros);
 

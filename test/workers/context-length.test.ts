@@ -3,9 +3,10 @@ import { parseJobSpec } from '../../src/jobs/job-spec.js';
 import { jobIdFor } from '../../src/queue/job-id.js';
 import { useTestEnv } from '../support/env.js';
 import { usePipeline } from '../support/pipeline.js';
-import { ledgerOf, resultsByJob } from '../support/queries.js';
+import { ledgerOf, resultsByJob, useResultsLedgerCheck } from '../support/queries.js';
 
 const env = useTestEnv();
+useResultsLedgerCheck(env);
 // The catalog believes GPT-4o mini takes 128k tokens, but the provider refuses anything over 20:
 // the provider's context-length error must reroute the job, not fail it.
 const pipeline = usePipeline(env, {

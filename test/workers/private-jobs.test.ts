@@ -3,9 +3,10 @@ import { parseJobSpec } from '../../src/jobs/job-spec.js';
 import { jobIdFor } from '../../src/queue/job-id.js';
 import { useTestEnv } from '../support/env.js';
 import { usePipeline } from '../support/pipeline.js';
-import { resultsByJob } from '../support/queries.js';
+import { resultsByJob, useResultsLedgerCheck } from '../support/queries.js';
 
 const env = useTestEnv();
+useResultsLedgerCheck(env);
 // The simulator also serves the self-hosted endpoint (FRUGAL_LOCAL_URL), as Ollama would.
 const pipeline = usePipeline(env, { local: true });
 const text = 'The contract with Brightlane renews in May. The fee rises by four percent. Legal wants the data clause reviewed.';

@@ -75,3 +75,57 @@ describe('the provider limiter', () => {
     expect(Math.abs(ids.at(-1)! - Math.floor(Date.now() / windowMs))).toBeLessThanOrEqual(1);
   });
 });
+
+describe('pacing with the allowance', () => {
+  it('spreads refused callers at the rate of the tokens calls are expected to use, not their safe maximum', async () => {
+    const rl = limiter({ m: { requests: 1_000, tokens: 10_000, windowMs: HOUR } }, 'g', { safetyMargin: 0 });
+    // Calls take 2,000 (their maximum) but are expected to use 1,000: ten fit a window's tokens.
+    // These five used their whole maximum (nothing comes back), so the window is truly full.
+    for (let i = 0; i < 5; i++) {
+      const admission = await rl.acquire('m', 2_000, 1_000);
+      expect(admission.ok).toBe(true);
+      await rl.refundTokens('m', 0, admission);
+    }
+    await rl.flush();
+    const first = await rl.acquire('m', 2_000, 1_000);
+    const second = await rl.acquire('m', 2_000, 1_000);
+    expect([first.ok, second.ok]).toEqual([false, false]);
+    const step = (second as { retryInMs: number }).retryInMs - (first as { retryInMs: number }).retryInMs;
+    // Ten slots per window at the expected rate (five at the maximum's).
+    expect(step).toBeGreaterThan(HOUR / 10 - 1_000);
+    expect(step).toBeLessThan(HOUR / 10 + 1_000);
+  });
+
+  it('tells a caller refused only for room that calls in flight will give back to come back soon, in the same window', async () => {
+    const rl = limiter({ m: { requests: 1_000, tokens: 10_000, windowMs: HOUR } }, 'h', { safetyMargin: 0, settleRetryMs: 300 });
+    const admitted = [];
+    for (let i = 0; i < 5; i++) admitted.push(await rl.acquire('m', 2_000, 500));
+    const refused = await rl.acquire('m', 2_000, 500);
+    expect(refused).toMatchObject({ ok: false, soon: true });
+    expect((refused as { retryInMs: number }).retryInMs).toBeLessThanOrEqual(600);
+    // The calls finish using 500 each: their unused 1,500 come back and the refused call fits.
+    for (const admission of admitted) await rl.refundTokens('m', 1_500, admission);
+    expect((await rl.acquire('m', 2_000, 500)).ok).toBe(true);
+    // Nothing in flight can give room back once the window is truly used up: a later slot, not soon.
+    const full = limiter({ n: { requests: 1_000, tokens: 4_000, windowMs: HOUR } }, 'i', { safetyMargin: 0 });
+    expect((await full.acquire('n', 2_000, 2_000)).ok).toBe(true);
+    expect((await full.acquire('n', 2_000, 2_000)).ok).toBe(true);
+    const late = await full.acquire('n', 2_000, 2_000);
+    expect(late).toMatchObject({ ok: false });
+    expect((late as { soon?: boolean }).soon).toBeUndefined();
+    expect((late as { retryInMs: number }).retryInMs).toBeGreaterThan(HOUR - (Date.now() % HOUR) - 5_000);
+  });
+
+  it('remembers the next slot it handed out, for status to show why jobs are delayed', async () => {
+    const rl = limiter({ m: { requests: 1, tokens: 1_000_000, windowMs: HOUR } }, 'j', { safetyMargin: 0 });
+    expect((await rl.acquire('m', 10)).ok).toBe(true);
+    const refused = await rl.acquire('m', 10);
+    expect(refused.ok).toBe(false);
+    const [wait] = await waitFor(async () => {
+      const waits = await rl.waits(['m', 'other']);
+      return waits.length > 0 ? waits : undefined;
+    }, { what: 'the wait to be recorded' });
+    expect(wait!.modelId).toBe('m');
+    expect(Math.abs(wait!.nextSlotAt.getTime() - (Date.now() + (refused as { retryInMs: number }).retryInMs))).toBeLessThan(5_000);
+  });
+});

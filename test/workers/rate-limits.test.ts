@@ -3,9 +3,10 @@ import { parseJobSpec } from '../../src/jobs/job-spec.js';
 import { jobIdFor } from '../../src/queue/job-id.js';
 import { useTestEnv } from '../support/env.js';
 import { usePipeline } from '../support/pipeline.js';
-import { resultsByJob } from '../support/queries.js';
+import { resultsByJob, useResultsLedgerCheck } from '../support/queries.js';
 
 const env = useTestEnv();
+useResultsLedgerCheck(env);
 // Groq's 8B answers 4 requests per 500 ms window and 429s the rest; frugal's own limiter is told
 // nothing, so every 429 comes from the provider.
 const pipeline = usePipeline(env, {

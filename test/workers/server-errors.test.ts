@@ -3,9 +3,10 @@ import { parseJobSpec } from '../../src/jobs/job-spec.js';
 import { jobIdFor } from '../../src/queue/job-id.js';
 import { useTestEnv } from '../support/env.js';
 import { usePipeline } from '../support/pipeline.js';
-import { resultsByJob } from '../support/queries.js';
+import { resultsByJob, useResultsLedgerCheck } from '../support/queries.js';
 
 const env = useTestEnv();
+useResultsLedgerCheck(env);
 // Groq's 8B answers every request with a 500.
 const pipeline = usePipeline(env, {
   sim: { models: { 'llama-3.1-8b-instant': { errorRates: { '500': 1 } } } },

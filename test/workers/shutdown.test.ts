@@ -4,9 +4,10 @@ import { describe, expect, it } from 'vitest';
 import { parseJobSpec } from '../../src/jobs/job-spec.js';
 import { useTestEnv, waitFor } from '../support/env.js';
 import { usePipeline } from '../support/pipeline.js';
-import { budgetsMatchLedger } from '../support/queries.js';
+import { budgetsMatchLedger, useResultsLedgerCheck } from '../support/queries.js';
 
 const env = useTestEnv();
+useResultsLedgerCheck(env);
 // Every answer takes 400 ms, so a batch is still running when the worker is told to stop.
 const pipeline = usePipeline(env, { sim: { models: { '*': { latencyMs: 400 } } }, startWorker: false });
 

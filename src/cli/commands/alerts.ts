@@ -9,9 +9,10 @@ import { formatDollars } from '../../pricing/money.js';
 import { withContext } from '../context.js';
 import { green, printJson, printTable, red } from '../output.js';
 import { statusJson } from './budget.js';
+import { formatTableTime, timeHeader } from '../format-time.js';
 
 export function registerAlerts(program: Command): void {
-  const alerts = program.command('alerts').description('budget alerts: each threshold crossed, once per budget and period');
+  const alerts = program.command('alerts').description('budget alerts: each threshold crossed, and each hard budget exhausted, once per budget and period');
 
   // The default subcommand, so that `frugal alerts --json` lists while `frugal alerts check
   // --json` checks (an option on `alerts` itself would swallow the subcommands' --json).
@@ -38,11 +39,11 @@ export function registerAlerts(program: Command): void {
         printTable(list, [
           { header: 'ID', value: (a) => a.id, align: 'right' },
           { header: 'BUDGET', value: (a) => a.budgetName },
-          { header: 'AT', value: (a) => `${a.threshold}%`, align: 'right' },
+          { header: 'AT', value: (a) => alertLevel(a), align: 'right' },
           { header: 'SPENT', value: (a) => formatDollars(a.spentMicros), align: 'right' },
           { header: 'LIMIT', value: (a) => formatDollars(a.limitMicros), align: 'right' },
-          { header: 'PERIOD START', value: (a) => a.periodStart.toISOString() },
-          { header: 'RECORDED', value: (a) => a.createdAt.toISOString() },
+          { header: timeHeader('PERIOD START'), value: (a) => formatTableTime(a.periodStart) },
+          { header: timeHeader('RECORDED'), value: (a) => formatTableTime(a.createdAt) },
           { header: 'DELIVERY', value: (a) => `${a.delivery}${a.attempts ? ` (${a.attempts} attempts)` : ''}` },
           { header: 'ACK', value: (a) => (a.acknowledgedAt ? 'yes' : '') },
         ]);
@@ -55,12 +56,13 @@ export function registerAlerts(program: Command): void {
     .description('acknowledge an alert, so `frugal alerts check` no longer fails on it')
     .option('--json', 'print the alert as JSON')
     .action(async (id: string, options: { json?: boolean }) => {
-      const n = Number(id);
+      if (!/^\d{1,15}$/.test(id.trim())) throw new InputError(`alert id "${id}" is not a number`, 'give the ID column of `frugal alerts`, e.g. frugal alerts ack 12');
+      const n = Number(id.trim());
       await withContext(async (ctx) => {
         const { pool } = await ctx.db();
         const alert = await new AlertStore(pool).ack(n);
         if (options.json) printJson(alertJson(alert));
-        else process.stdout.write(`acknowledged alert ${alert.id} (${alert.budgetName} at ${alert.threshold}%)\n`);
+        else process.stdout.write(`acknowledged alert ${alert.id} (${alert.budgetName} ${alert.kind === 'exhausted' ? 'exhausted' : `at ${alert.threshold}%`})\n`);
       });
     });
 
@@ -81,7 +83,7 @@ export function registerAlerts(program: Command): void {
             process.stdout.write(`${red('exhausted')} ${b.name}: ${formatDollars(b.spentMicros)} spent of ${formatDollars(b.limitMicros)}\n`);
           }
           for (const a of check.alerts) {
-            process.stdout.write(`${red('alert')} ${a.id} ${a.budgetName} at ${a.threshold}% (${formatDollars(a.spentMicros)} of ${formatDollars(a.limitMicros)}); acknowledge with \`frugal alerts ack ${a.id}\`\n`);
+            process.stdout.write(`${red('alert')} ${a.id} ${a.budgetName} ${a.kind === 'exhausted' ? 'exhausted' : `at ${a.threshold}%`} (${formatDollars(a.spentMicros)} of ${formatDollars(a.limitMicros)}); acknowledge with \`frugal alerts ack ${a.id}\`\n`);
           }
         }
         if (!check.ok) process.exitCode = 1;
@@ -103,9 +105,15 @@ export function registerAlerts(program: Command): void {
     });
 }
 
+/** `80%` for a threshold crossing, `exhausted` for a hard budget that made jobs wait. */
+function alertLevel(a: BudgetAlert): string {
+  return a.kind === 'exhausted' ? 'exhausted' : `${a.threshold}%`;
+}
+
 function alertJson(a: BudgetAlert) {
   return {
     id: a.id,
+    kind: a.kind,
     budgetName: a.budgetName,
     threshold: a.threshold,
     spentMicros: a.spentMicros,

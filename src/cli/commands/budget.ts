@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { BudgetLedger } from '../../budget/budget-ledger.js';
 import { BudgetStore } from '../../budget/budget-store.js';
+import { auditResultCosts, syncResultCosts } from '../../budget/sync-result-costs.js';
 import { formatInZone } from '../../budget/format-in-zone.js';
 import { parsePeriod, parseScope, parseThresholds } from '../../budget/parse-budget-fields.js';
 import type { BudgetInput, BudgetStatus } from '../../budget/types.js';
@@ -8,6 +9,15 @@ import { InputError } from '../../errors.js';
 import { formatDollars, parseDollars } from '../../pricing/money.js';
 import { withContext } from '../context.js';
 import { bold, green, printJson, printTable, red } from '../output.js';
+import { parseAge } from '../parse-options.js';
+
+/** BullMQ's lock duration, which frugal workers keep: a younger reservation may belong to a live call. */
+const MIN_STALE_AGE_MS = 30_000;
+
+/** The fields `budget set` can change, as one comparable string. */
+function definitionKey(b: BudgetStatus): string {
+  return JSON.stringify([b.limitMicros, b.period, b.tz, b.hard, b.thresholds, b.scope]);
+}
 
 interface SetOptions {
   limit?: string;
@@ -48,16 +58,21 @@ export function registerBudget(program: Command): void {
       if (options.hard) input.hard = true;
       if (options.alerts !== undefined) input.thresholds = parseThresholds(options.alerts);
       if (options.scope !== undefined) input.scope = parseScope(options.scope);
+      if (Object.keys(input).length === 1) {
+        throw new InputError(`budget set ${name}: nothing to change`, `give --limit, --period, --tz, --soft or --hard, --alerts or --scope (\`frugal budget show ${name}\` shows it)`);
+      }
       await withContext(async (ctx) => {
         const { pool } = await ctx.db();
         const store = new BudgetStore(pool);
+        const before = await store.status(name).catch(() => undefined);
         const result = await store.set(input);
         const status = await store.status(name);
+        const changed = result.created || before === undefined || definitionKey(before) !== definitionKey(status);
         if (options.json) {
-          printJson({ created: result.created, budget: statusJson(status) });
+          printJson({ created: result.created, changed, budget: statusJson(status) });
           return;
         }
-        process.stdout.write(`${result.created ? 'created' : 'updated'} budget ${bold(status.name)}: ${describe(status)}\n`);
+        process.stdout.write(`${result.created ? 'created' : changed ? 'updated' : 'unchanged'} budget ${bold(status.name)}: ${describe(status)}\n`);
         for (const alert of result.alerts) {
           process.stdout.write(`recorded alert ${alert.id}: ${formatDollars(alert.spentMicros)} spent is ${alert.threshold}% of the new limit\n`);
         }
@@ -126,11 +141,23 @@ export function registerBudget(program: Command): void {
   budget
     .command('delete')
     .argument('<name>', 'budget name')
-    .description('delete a budget and its counters (the ledger keeps every call); refused while it has open reservations')
+    .description('delete a budget and its counters (the ledger keeps every call); refused while it has open reservations or a report schedule charges it')
     .action(async (name: string) => {
       await withContext(async (ctx) => {
         const { pool } = await ctx.db();
-        await new BudgetStore(pool).delete(name);
+        const store = new BudgetStore(pool);
+        await store.status(name);
+        // A schedule naming a deleted budget would fail every night; say so before anything changes.
+        // Loaded here: BullMQ is heavy, and no other budget command needs it.
+        const [{ listReportSchedules }, { reportsQueue }] = await Promise.all([import('../../queue/report-schedules.js'), import('../cli-queues.js')]);
+        const naming = (await listReportSchedules(await reportsQueue(ctx))).filter((s) => s.data?.budgets.includes(name)).map((s) => s.name);
+        if (naming.length > 0) {
+          throw new InputError(
+            `budget ${name} is charged by report schedule ${naming.join(', ')}`,
+            `remove the schedule first (${naming.map((n) => `frugal schedule remove ${n}`).join('; ')}) or give it another budget (frugal schedule report --name ${naming[0]} --budget OTHER)`,
+          );
+        }
+        await store.delete(name);
         process.stdout.write(`deleted budget ${name}\n`);
       });
     });
@@ -138,10 +165,16 @@ export function registerBudget(program: Command): void {
   budget
     .command('close-stale')
     .description('close reservations whose worker died: counted as spent at the reserved amount and flagged')
-    .option('--older-than <duration>', 'age of a reservation never settled, e.g. 15m, 2h, 900s', '15m')
+    .option('--older-than <age>', `age of a reservation never settled, at least ${MIN_STALE_AGE_MS / 1000}s (a worker's job lock), e.g. 15m, 2h, 1d`, '15m')
     .option('--json', 'print the result as JSON')
     .action(async (options: { olderThan: string; json?: boolean }) => {
-      const olderThanMs = parseDuration(options.olderThan);
+      const olderThanMs = parseAge(options.olderThan, '--older-than');
+      if (olderThanMs < MIN_STALE_AGE_MS) {
+        throw new InputError(
+          `--older-than ${options.olderThan} would close reservations of calls still running`,
+          `give at least ${MIN_STALE_AGE_MS / 1000}s, the time a worker holds a job's lock between renewals (default 15m)`,
+        );
+      }
       await withContext(async (ctx) => {
         const { pool } = await ctx.db();
         const result = await new BudgetLedger(pool, { mode: 'perCall' }).closeStale(olderThanMs);
@@ -155,16 +188,37 @@ export function registerBudget(program: Command): void {
 
   budget
     .command('audit')
-    .description('check that every budget counter equals the sum of its ledger rows (exit code 1 if not)')
+    .description(
+      "check that every budget counter equals the sum of its ledger rows, and every result's cost and calls equal its job's charged ledger rows (exit code 1 if not)",
+    )
+    .option('--fix-results', "set each mismatched result's cost and calls to its job's ledger rows (settled or closed as spent)")
     .option('--json', 'print the mismatches as JSON')
-    .action(async (options: { json?: boolean }) => {
+    .action(async (options: { fixResults?: boolean; json?: boolean }) => {
       await withContext(async (ctx) => {
         const { pool } = await ctx.db();
         const mismatches = await new BudgetStore(pool).audit();
-        if (options.json) printJson({ ok: mismatches.length === 0, mismatches });
-        else if (mismatches.length === 0) process.stdout.write(`${green('ok')}: every budget counter equals its ledger\n`);
-        else for (const m of mismatches) process.stdout.write(`${red('mismatch')} ${m.budgetName} ${m.periodStart.toISOString()}: ${JSON.stringify(m)}\n`);
-        if (mismatches.length > 0) process.exitCode = 1;
+        const results = await auditResultCosts(pool);
+        const fixed = options.fixResults ? await syncResultCosts(pool, results.mismatches.map((m) => m.jobId)) : [];
+        const resultsOk = results.mismatches.length === 0 || fixed.length === results.mismatches.length;
+        if (options.json) {
+          printJson({
+            ok: mismatches.length === 0 && resultsOk,
+            mismatches,
+            results: { checked: results.checked, skippedOpen: results.skippedOpen, mismatches: results.mismatches, fixed: fixed.length },
+          });
+        } else {
+          if (mismatches.length === 0) process.stdout.write(`${green('ok')}: every budget counter equals its ledger\n`);
+          else for (const m of mismatches) process.stdout.write(`${red('mismatch')} ${m.budgetName} ${m.periodStart.toISOString()}: ${JSON.stringify(m)}\n`);
+          const skipped = results.skippedOpen > 0 ? ` (${results.skippedOpen} skipped: a call of the job is still reserved)` : '';
+          if (results.mismatches.length === 0) process.stdout.write(`${green('ok')}: ${results.checked} result(s) equal their job's ledger${skipped}\n`);
+          for (const m of results.mismatches) {
+            process.stdout.write(
+              `${options.fixResults ? 'fixed' : red('mismatch')} result ${m.jobId}: ${formatDollars(m.resultCostMicros)} in ${m.resultCalls} call(s), ledger ${formatDollars(m.ledgerCostMicros)} in ${m.ledgerCalls} call(s)\n`,
+            );
+          }
+          if (results.mismatches.length > 0 && !options.fixResults) process.stdout.write('repair the results with `frugal budget audit --fix-results`\n');
+        }
+        if (mismatches.length > 0 || !resultsOk) process.exitCode = 1;
       });
     });
 }
@@ -203,9 +257,3 @@ function statusWord(b: BudgetStatus): string {
   return green('ok');
 }
 
-function parseDuration(text: string): number {
-  const match = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h)$/.exec(text.trim());
-  if (!match) throw new InputError(`--older-than "${text}" is not a duration`, 'give a number with ms, s, m or h, e.g. 15m');
-  const unit = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000 }[match[2] as 'ms' | 's' | 'm' | 'h'];
-  return Math.round(Number(match[1]) * unit);
-}

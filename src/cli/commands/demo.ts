@@ -25,6 +25,7 @@ import { ReportRunner, type ReportOutcome } from '../../reports/report-runner.js
 import { FrugalWorker } from '../../workers/frugal-worker.js';
 import { bold, dim, formatTable, green, printJson, yellow } from '../output.js';
 import { progressBar } from '../progress-bar.js';
+import { ensureDemoServices } from '../throwaway-services.js';
 
 const EXAMPLES = fileURLToPath(new URL('../../../examples/', import.meta.url));
 
@@ -75,6 +76,11 @@ export interface DemoResult {
   };
   /** Where the demo's data is, for other commands (password redacted). */
   databaseUrl: string;
+  /**
+   * Services the demo started because none answered at the configured addresses (a throwaway
+   * redis-server or Postgres cluster), with their processes and folders — all gone when it returns.
+   */
+  startedServices: { started: string[]; pids: number[]; folders: string[] };
   elapsedMs: number;
 }
 
@@ -95,9 +101,24 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
   const say = options.narrate ?? (() => {});
   const hasKeys = Object.values(base.keys).some((k) => k !== undefined);
   const mode: DemoResult['providers'] = options.simulate || (!hasKeys && !base.simUrl) ? 'simulator' : base.simUrl ? 'simulator-url' : 'real';
-  const databaseUrl = withDatabase(base.databaseUrl, database);
-
   const closers: Array<() => Promise<void>> = [];
+  const services = await ensureDemoServices(base.redisUrl, base.databaseUrl, say);
+  closers.push(() => services.stop());
+  // Ctrl-C or a kill would skip the finally below: what the demo started must not outlive it.
+  const onSignal = (signal: NodeJS.Signals) => {
+    process.stderr.write(`\n${signal}: stopping and removing the services the demo started\n`);
+    void services.stop().finally(() => process.exit(signal === 'SIGINT' ? 130 : 143));
+  };
+  if (services.started.length > 0) {
+    process.once('SIGINT', onSignal);
+    process.once('SIGTERM', onSignal);
+    closers.push(async () => {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+    });
+  }
+  const databaseUrl = withDatabase(services.databaseUrl, database);
+
   try {
     let sim: RunningSimulator | undefined;
     if (mode === 'simulator') {
@@ -110,7 +131,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
       closers.push(() => sim!.close());
     }
     // The demo's alerts stay in the demo: never posted to the team's real alert webhook.
-    const config: Config = { ...base, databaseUrl, queuePrefix: prefix, alertWebhook: undefined, ...(sim ? { simUrl: sim.url } : {}) };
+    const config: Config = { ...base, databaseUrl, redisUrl: services.redisUrl, queuePrefix: prefix, alertWebhook: undefined, ...(sim ? { simUrl: sim.url } : {}) };
     say(`${bold('frugal demo')} · database ${redactUrl(databaseUrl)} · queue prefix ${prefix}`);
     say(
       mode === 'simulator'
@@ -204,6 +225,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
         savingPercent: report.figures.premium.savingPercent,
       },
       databaseUrl: redactUrl(databaseUrl),
+      startedServices: { started: services.started, pids: services.leftovers.pids, folders: services.leftovers.folders },
       elapsedMs: Date.now() - started,
     };
   } finally {
@@ -316,7 +338,11 @@ export function formatDemo(r: DemoResult): string {
   lines.push('');
   if (r.providers === 'real') lines.push('The providers were real: the spend above was charged to your accounts.');
   else lines.push(yellow('The providers were simulated: no API was called and nothing was charged. The figures are what the simulated calls would have cost at list prices.'));
-  lines.push(dim(`Explore the demo's data with any command, e.g.: DATABASE_URL=${r.databaseUrl} FRUGAL_PREFIX=${r.prefix} npx frugal spend --by kind`));
+  if (r.startedServices.started.length > 0) {
+    lines.push(dim(`The demo ran on services it started itself (${r.startedServices.started.join('; ')}), stopped and removed as it ended: its data went with them. Start Redis and Postgres (docker compose up -d) to keep the data and explore it with the other commands.`));
+  } else {
+    lines.push(dim(`Explore the demo's data with any command, e.g.: DATABASE_URL=${r.databaseUrl} FRUGAL_PREFIX=${r.prefix} npx frugal spend --by kind`));
+  }
   return lines.join('\n');
 }
 

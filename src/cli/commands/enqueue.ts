@@ -1,4 +1,5 @@
 import { Option, type Command } from 'commander';
+import type pg from 'pg';
 import { BudgetStore } from '../../budget/budget-store.js';
 import type { Config } from '../../config.js';
 import { InputError } from '../../errors.js';
@@ -14,13 +15,14 @@ import { jobIdFor } from '../../queue/job-id.js';
 import { openProducer } from '../../queue/open-producer.js';
 import type { EnqueueOutcome } from '../../queue/producer.js';
 import { isBatchEligible } from '../../batch/batch-eligible.js';
-import { forecast } from '../../router/forecast.js';
+import { forecastJob, whyNoModel } from '../../router/forecast-job.js';
 import { withContext, type CliContext } from '../context.js';
 import { bold, printJson, printTable, red } from '../output.js';
 import { collect, parseCount } from '../parse-options.js';
 import { progressBar } from '../progress-bar.js';
 import { readDocuments } from '../read-documents.js';
 import { readJobLines } from '../read-job-lines.js';
+import { parseBudgetName } from '../../budget/parse-budget-fields.js';
 
 interface EnqueueOptions {
   file?: string;
@@ -70,8 +72,11 @@ export function registerEnqueue(program: Command): void {
     )
     .action(async (kind: string | undefined, inputs: string[], options: EnqueueOptions) => {
       await withContext(async (ctx) => {
+        await checkFlagBudgets(ctx, options.budget);
         const { items, problems } = await collectJobs(kind, inputs, options);
         await checkBudgetsExist(ctx, items, problems);
+        checkProvidersConfigured(ctx.config);
+        if (!options.dryRun) refuseUnroutable(ctx.config, items, problems);
         if (options.dryRun) {
           await printForecast(ctx, items, problems, options);
         } else {
@@ -149,6 +154,16 @@ function deadlineFlag(options: EnqueueOptions): string | undefined {
   }
 }
 
+/** A `--budget` that is invalid or missing is one error before any input is read, not one per file. */
+async function checkFlagBudgets(ctx: CliContext, names: readonly string[]): Promise<void> {
+  for (const name of names) parseBudgetName(name);
+  if (names.length === 0) return;
+  const { pool } = await ctx.db();
+  const known = new Set((await new BudgetStore(pool).list()).map((b) => b.name));
+  const missing = names.find((name) => !known.has(name));
+  if (missing !== undefined) throw new InputError(`budget "${missing}" does not exist`, `create it first: frugal budget set ${missing} --limit 10 --period day`);
+}
+
 /** A job naming a budget that does not exist would fail at its first call: refuse it now. */
 async function checkBudgetsExist(ctx: CliContext, items: Item[], problems: Problem[]): Promise<void> {
   const named = new Set(items.flatMap((i) => i.spec.budgets));
@@ -158,7 +173,20 @@ async function checkBudgetsExist(ctx: CliContext, items: Item[], problems: Probl
   for (let i = items.length - 1; i >= 0; i--) {
     const missing = items[i]!.spec.budgets.filter((b) => !known.has(b));
     if (missing.length === 0) continue;
-    problems.push({ source: items[i]!.source, error: `budget "${missing[0]}" does not exist (create it with: frugal budget set ${missing[0]} --limit 10 --period day)` });
+    const name = missing[0]!;
+    const valid = (() => {
+      try {
+        return parseBudgetName(name) === name;
+      } catch {
+        return false;
+      }
+    })();
+    problems.push({
+      source: items[i]!.source,
+      error: valid
+        ? `budget "${name}" does not exist (create it with: frugal budget set ${name} --limit 10 --period day)`
+        : `budget name ${JSON.stringify(name)} is not valid (use 1 to 64 letters, digits, "_", ".", ":" or "-")`,
+    });
     items.splice(i, 1);
   }
   problems.sort((a, b) => a.source.localeCompare(b.source, undefined, { numeric: true }));
@@ -206,25 +234,51 @@ async function printForecast(ctx: CliContext, items: Item[], problems: Problem[]
   const catalog = loadCatalog(ctx.config);
   const calibration = await loadCalibration(db, { refreshMs: 0 }).catch(() => NO_CALIBRATION);
   const providers = createProviders(ctx.config, { logger: { info: () => {} } });
-  const byModel = new Map<string, { jobs: number; expectedMicros: number; maxMicros: number }>();
-  const jobs = items.map((item) => {
-    const f = forecast(item.spec, catalog, calibration, (p) => providers.unavailableReason(p), undefined, (m) => isBatchEligible(item.spec, m, Date.now()));
-    const mode = f.route.mode;
-    const model = `${f.chosen?.model.id ?? '(none)'}${f.route.mode === 'batch' ? ' (batch)' : ''}`;
-    const row = byModel.get(model) ?? { jobs: 0, expectedMicros: 0, maxMicros: 0 };
-    row.jobs++;
-    row.expectedMicros += f.chosen?.estimate.expectedCostMicros ?? 0;
-    row.maxMicros += f.chosen?.estimate.maxCostMicros ?? 0;
-    byModel.set(model, row);
-    return { source: item.source, jobId: jobIdFor(item.spec), model: f.chosen?.model.id ?? null, mode, expectedCostMicros: f.chosen?.estimate.expectedCostMicros ?? 0, maxCostMicros: f.chosen?.estimate.maxCostMicros ?? 0 };
-  });
+  // What `enqueue` would skip as already done costs nothing: leave it out of the forecast.
+  const done = options.force ? new Set<string>() : await jobsWithResults(pool, items.map((item) => jobIdFor(item.spec)));
+  const skippedDone = items.filter((item) => done.has(jobIdFor(item.spec)));
+  const byModel = new Map<string, { jobs: number; calls: number; expectedMicros: number; maxMicros: number }>();
+  const jobs = [];
+  const forecastItems: Item[] = [];
+  for (const item of items) {
+    if (done.has(jobIdFor(item.spec))) continue;
+    const now = Date.now();
+    const f = forecastJob(item.spec, catalog, calibration, (p) => providers.unavailableReason(p), { batchEligible: (spec, m) => isBatchEligible(spec, m, now) });
+    if (f.noModel) {
+      problems.push({ source: item.source, error: f.noModel });
+      continue;
+    }
+    const label = (model: string | null, mode: 'sync' | 'batch') => `${model!}${mode === 'batch' ? ' (batch)' : ''}`;
+    const main = byModel.get(label(f.model, f.mode)) ?? { jobs: 0, calls: 0, expectedMicros: 0, maxMicros: 0 };
+    main.jobs++;
+    byModel.set(label(f.model, f.mode), main);
+    for (const step of f.steps) {
+      const row = byModel.get(label(step.model, step.mode)) ?? { jobs: 0, calls: 0, expectedMicros: 0, maxMicros: 0 };
+      row.calls += step.calls;
+      row.expectedMicros += step.expectedCostMicros;
+      row.maxMicros += step.maxCostMicros;
+      byModel.set(label(step.model, step.mode), row);
+    }
+    forecastItems.push(item);
+    jobs.push({
+      source: item.source,
+      jobId: jobIdFor(item.spec),
+      model: f.model,
+      mode: f.mode,
+      calls: f.calls,
+      ...(f.chunks === undefined ? {} : { chunks: f.chunks, reduceCalls: f.reduceCalls }),
+      expectedCostMicros: f.expectedCostMicros,
+      maxCostMicros: f.maxCostMicros,
+    });
+  }
+  problems.sort((a, b) => a.source.localeCompare(b.source, undefined, { numeric: true }));
   const totalExpected = jobs.reduce((n, j) => n + j.expectedCostMicros, 0);
   const totalMax = jobs.reduce((n, j) => n + j.maxCostMicros, 0);
 
   // What each applicable budget would be charged at most, against what it has left.
   const store = new BudgetStore(pool);
   const charges = new Map<string, { remainingMicros: number; hard: boolean; maxMicros: number }>();
-  for (const [i, item] of items.entries()) {
+  for (const [i, item] of forecastItems.entries()) {
     for (const budget of await store.applicable({ kind: item.spec.kind, budgetNames: item.spec.budgets })) {
       const entry = charges.get(budget.name) ?? { remainingMicros: budget.remainingMicros, hard: budget.hard, maxMicros: 0 };
       entry.maxMicros += jobs[i]!.maxCostMicros;
@@ -234,14 +288,22 @@ async function printForecast(ctx: CliContext, items: Item[], problems: Problem[]
   const budgets = [...charges].map(([name, c]) => ({ name, hard: c.hard, remainingMicros: c.remainingMicros, maxChargeMicros: c.maxMicros, fits: c.maxMicros <= c.remainingMicros }));
 
   if (options.json) {
-    printJson({ jobs, byModel: Object.fromEntries(byModel), expectedCostMicros: totalExpected, maxCostMicros: totalMax, budgets, errors: problems });
+    printJson({ jobs, byModel: Object.fromEntries(byModel), expectedCostMicros: totalExpected, maxCostMicros: totalMax, budgets, alreadyDone: skippedDone.length, errors: problems });
     return;
   }
   for (const problem of problems) process.stderr.write(`${red('skipped')} ${problem.source}: ${problem.error}\n`);
-  process.stdout.write(`${bold('forecast')} for ${items.length} job(s) — nothing enqueued\n\n`);
+  const split = jobs.filter((j) => j.chunks !== undefined);
+  process.stdout.write(
+    `${bold('forecast')} for ${jobs.length} job(s) — nothing enqueued` +
+      (skippedDone.length ? `; ${skippedDone.length} already done, left out (--force to include)` : '') +
+      (split.length ? `; ${split.length} long document(s) split into ${split.reduce((n, j) => n + (j.chunks ?? 0), 0)} chunks and ${split.reduce((n, j) => n + (j.reduceCalls ?? 0), 0)} reduce calls` : '') +
+      '\n\n',
+  );
+  if (jobs.length === 0) return;
   printTable([...byModel].map(([model, r]) => ({ model, ...r })), [
     { header: 'MODEL', value: (r) => r.model },
     { header: 'JOBS', value: (r) => r.jobs, align: 'right' },
+    { header: 'CALLS', value: (r) => r.calls, align: 'right' },
     { header: 'EXPECTED', value: (r) => formatDollars(r.expectedMicros), align: 'right' },
     { header: 'MAXIMUM', value: (r) => formatDollars(r.maxMicros), align: 'right' },
   ]);
@@ -255,4 +317,36 @@ async function printForecast(ctx: CliContext, items: Item[], problems: Problem[]
       { header: 'FITS', value: (b) => (b.fits ? 'yes' : b.hard ? 'no: jobs will wait for budget' : 'no: over the soft limit') },
     ]);
   }
+}
+
+/** Nothing can run without a provider: say so, and how to configure one, before enqueueing anything. */
+function checkProvidersConfigured(config: Config): void {
+  const providers = createProviders(config, { logger: { info: () => {} } });
+  if (providers.available().length > 0) return;
+  throw new InputError(
+    'no provider is configured, so no model can take these jobs',
+    'set a provider API key (GROQ_API_KEY, OPENAI_API_KEY, ANTHROPIC_API_KEY or GEMINI_API_KEY), FRUGAL_LOCAL_URL for a self-hosted model, or FRUGAL_SIM_URL for the simulator',
+  );
+}
+
+/** A job no model can ever take (its tier, privacy, the providers configured) is refused, not queued to fail. */
+function refuseUnroutable(config: Config, items: Item[], problems: Problem[]): void {
+  const catalog = loadCatalog(config);
+  const providers = createProviders(config, { logger: { info: () => {} } });
+  for (let i = items.length - 1; i >= 0; i--) {
+    const why = whyNoModel(items[i]!.spec, catalog, (p) => providers.unavailableReason(p));
+    if (why === undefined) continue;
+    problems.push({ source: items[i]!.source, error: why });
+    items.splice(i, 1);
+  }
+  problems.sort((a, b) => a.source.localeCompare(b.source, undefined, { numeric: true }));
+}
+
+async function jobsWithResults(pool: pg.Pool, ids: string[]): Promise<Set<string>> {
+  const found = new Set<string>();
+  for (let i = 0; i < ids.length; i += 5_000) {
+    const { rows } = await pool.query<{ job_id: string }>('select job_id from results where job_id = any($1)', [ids.slice(i, i + 5_000)]);
+    for (const row of rows) found.add(row.job_id);
+  }
+  return found;
 }

@@ -9,6 +9,7 @@ import { createProviders } from '../../providers/create-providers.js';
 import { isBatchEligible } from '../../batch/batch-eligible.js';
 import { forecast } from '../../router/forecast.js';
 import { priceInBatch } from '../../router/price-in-batch.js';
+import { forecastJob } from '../../router/forecast-job.js';
 import { withContext } from '../context.js';
 import { bold, dim, printJson, printTable, red } from '../output.js';
 import { parseCount } from '../parse-options.js';
@@ -52,11 +53,24 @@ export function registerEstimate(program: Command): void {
             continue;
           }
           const spec = parseJobSpec({ kind: options.kind, tier: options.tier, private: options.private ?? false, payload: { text: document.text, ...(maxWords ? { maxWords } : {}) }, ...(options.deadline ? { deadline: options.deadline } : {}) });
-          const f = forecast(spec, catalog, calibration, (p) => providers.unavailableReason(p), undefined, (m) => isBatchEligible(spec, m, Date.now()));
+          const now = Date.now();
+          const f = forecast(spec, catalog, calibration, (p) => providers.unavailableReason(p), undefined, (m) => isBatchEligible(spec, m, now));
+          // What the worker will actually run: a long document in chunks and reduce calls.
+          const job = forecastJob(spec, catalog, calibration, (p) => providers.unavailableReason(p), { batchEligible: (s, m) => isBatchEligible(s, m, now) });
+          if (job.noModel) process.exitCode = 1;
           estimates.push({
             source: document.source,
             chosen: f.route.modelId ?? null,
             mode: f.route.mode,
+            job: {
+              model: job.model,
+              mode: job.mode,
+              calls: job.calls,
+              expectedCostMicros: job.expectedCostMicros,
+              maxCostMicros: job.maxCostMicros,
+              ...(job.chunks === undefined ? {} : { chunks: job.chunks, reduceCalls: job.reduceCalls }),
+              ...(job.noModel ? { noModel: job.noModel } : {}),
+            },
             candidates: f.route.candidates.map((c) => {
               const synced = f.estimates.get(c.modelId)!;
               const e = c.mode === 'batch' ? priceInBatch(synced, catalog.require(c.modelId)) : synced;
@@ -81,7 +95,13 @@ export function registerEstimate(program: Command): void {
           return;
         }
         for (const estimate of estimates) {
-          process.stdout.write(`\n${bold(estimate.source)} → ${estimate.chosen ? bold(`${estimate.chosen}${estimate.mode === 'batch' ? ' (batch)' : ''}`) : red('no model qualifies')}\n`);
+          const { job } = estimate;
+          const head = job.noModel
+            ? red(job.noModel)
+            : job.chunks !== undefined
+              ? `${bold(`split into ${job.chunks} chunks + ${job.reduceCalls} reduce call(s)`)} on ${bold(`${job.model ?? '-'}${job.mode === 'batch' ? ' (batch)' : ''}`)}: expected ${formatDollars(job.expectedCostMicros)}, at most ${formatDollars(job.maxCostMicros)} (${job.calls} calls); as one call:`
+              : bold(estimate.chosen ? `${estimate.chosen}${estimate.mode === 'batch' ? ' (batch)' : ''}` : '-');
+          process.stdout.write(`\n${bold(estimate.source)} → ${head}\n`);
           printTable(estimate.candidates, [
             { header: 'MODEL', value: (c) => `${c.chosen ? '*' : ' '} ${c.model}` },
             { header: 'MODE', value: (c) => c.mode },

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { desc, eq } from 'drizzle-orm';
+import { desc, eq, sql } from 'drizzle-orm';
 import { BudgetLedger } from '../../budget/budget-ledger.js';
 import { jobs } from '../../db/schema/jobs.js';
 import { InputError } from '../../errors.js';
@@ -10,6 +10,7 @@ import { withContext, type CliContext } from '../context.js';
 import { JobControl, type BatchOutcome, type CancelOutcome, type RetryOutcome } from '../job-control.js';
 import { dim, formatTable, printJson } from '../output.js';
 import { parseCount } from '../parse-options.js';
+import { formatTableTime, timeHeader } from '../format-time.js';
 
 /** One row of `frugal jobs failed --json`. */
 export interface FailedJob {
@@ -19,7 +20,7 @@ export interface FailedJob {
   budgets: string[];
   /** The document's job when this is a part of a long document. */
   parentId: string | null;
-  /** The last model routed to, if any. */
+  /** The last model routed to, or else the last model called; null when no model was ever tried. */
   model: string | null;
   error: string | null;
   failedAt: string | null;
@@ -27,8 +28,11 @@ export interface FailedJob {
 
 export async function listFailedJobs(ctx: CliContext, options: { limit?: number } = {}): Promise<{ jobs: FailedJob[]; total: number }> {
   const { db, pool } = await ctx.db();
+  // A job that failed after its calls (retries used up, output checks failed everywhere) has no
+  // routed model on its last route: the model it last called is the one the reason is about.
+  const lastCalled = sql<string | null>`(select l.model from ledger l where l.job_id = ${jobs.jobId} order by l.started_at desc, l.attempt desc, l.seq desc limit 1)`;
   const rows = await db
-    .select()
+    .select({ row: jobs, lastCalled })
     .from(jobs)
     .where(eq(jobs.status, 'failed'))
     .orderBy(desc(jobs.finishedAt), jobs.jobId)
@@ -36,13 +40,13 @@ export async function listFailedJobs(ctx: CliContext, options: { limit?: number 
   const total = await pool.query<{ n: number }>(`select count(*)::int as n from jobs where status = 'failed'`);
   return {
     total: total.rows[0]?.n ?? 0,
-    jobs: rows.map((r) => ({
+    jobs: rows.map(({ row: r, lastCalled }) => ({
       jobId: r.jobId,
       kind: r.kind,
       tier: r.tier,
       budgets: r.budgets,
       parentId: r.parentId,
-      model: (r.route as { modelId?: string } | null)?.modelId ?? null,
+      model: (r.route as { modelId?: string } | null)?.modelId ?? lastCalled ?? null,
       error: r.error,
       failedAt: r.finishedAt?.toISOString() ?? null,
     })),
@@ -94,7 +98,7 @@ export function registerJobs(program: Command): void {
           { header: 'KIND', value: (j) => j.kind },
           { header: 'TIER', value: (j) => j.tier },
           { header: 'MODEL', value: (j) => j.model ?? '-' },
-          { header: 'FAILED AT', value: (j) => j.failedAt?.slice(0, 19).replace('T', ' ') ?? '-' },
+          { header: timeHeader('FAILED AT'), value: (j) => formatTableTime(j.failedAt) },
           { header: 'WHY', value: (j) => truncate(j.error ?? '', 100) },
         ])}\n`,
       );

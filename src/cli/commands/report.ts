@@ -14,6 +14,7 @@ import { FrugalWorker, type FrugalWorkerOptions } from '../../workers/frugal-wor
 import { withContext, type CliContext } from '../context.js';
 import { bold, dim, printJson } from '../output.js';
 import { collect, parseCount, parseTier } from '../parse-options.js';
+import { explainNegativeSaving } from '../../reports/explain-negative-saving.js';
 
 export interface ReportCommandOptions {
   date?: string;
@@ -123,7 +124,8 @@ export function formatReportResult(r: ReportCommandResult): string {
   const lines = [
     `${bold(r.title)}`,
     `spent ${formatDollars(f.spend.totalMicros)} on ${f.spend.calls} call(s); ${f.jobs.completed} job(s) completed, ${f.jobs.failed} failed, ${f.jobs.waitingForBudget} waiting for budget`,
-    `premium model alone: ${formatDollars(f.premium.equivalentMicros)} → saving ${formatDollars(f.premium.savingMicros)}${f.premium.savingPercent === null ? '' : ` (${f.premium.savingPercent}%)`}`,
+    `premium model alone: ${formatDollars(f.premium.equivalentMicros)} → saving ${formatDollars(f.premium.savingMicros)}${f.premium.savingPercent === null ? '' : ` (${f.premium.savingPercent}%)`}` +
+      (explainNegativeSaving(f.premium) ? `\n  ${explainNegativeSaving(f.premium)}` : ''),
     r.summary.status === 'written'
       ? `summary written by ${r.summary.model} for ${formatDollars(r.summary.costMicros)}${r.ranWorker ? dim(' (by a worker this command ran)') : ''}`
       : `no summary: ${r.summary.reason}`,

@@ -1,4 +1,3 @@
-import { createWriteStream } from 'node:fs';
 import { rename } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { Writable } from 'node:stream';
@@ -7,11 +6,13 @@ import { InputError } from '../../errors.js';
 import { formatDollars } from '../../pricing/money.js';
 import { KINDS } from '../../pricing/types.js';
 import { checkTimeZone, localTimeZone, parseDaySpec, resolveDay } from '../../reports/report-day.js';
-import { dayRange } from '../../reports/query-spend.js';
+import { SPENT_STATUSES, dayRange } from '../../reports/query-spend.js';
 import { withContext, type CliContext } from '../context.js';
+import { openOutputFile } from '../open-output-file.js';
 import { dim, formatTable, printJson } from '../output.js';
 import { parseAge, parseCount } from '../parse-options.js';
 import { progressBar, type ProgressBar } from '../progress-bar.js';
+import { formatTableTime, formatTime, timeHeader } from '../format-time.js';
 
 /** One result as `frugal results --json` and `frugal results export` give it. */
 export interface ResultRecord {
@@ -20,15 +21,23 @@ export interface ResultRecord {
   tier: string | null;
   /** The model whose answer passed the check. */
   model: string;
-  /** Where the document came from (summarize jobs enqueued from files). */
+  /** Where the document came from (summarize jobs enqueued from files); a part carries its document's. */
   source: string | null;
   /** The document's job, for a part of a long document (only with `--parts`). */
   parentId: string | null;
   text: string;
   /** The parsed answer of extract and classify jobs. */
   json: unknown;
+  /** What this job's own calls cost (for a long document: the final combining call only). */
   costMicros: number;
+  /**
+   * What the job cost in all: its own calls plus every call of its parts (the chunk and reduce
+   * summaries of a long document, failed attempts included). Equals costMicros for other jobs.
+   */
+  totalCostMicros: number;
   calls: number;
+  /** Tokens the models spent thinking over the job's charged calls (a part of their output). */
+  reasoningTokens: number;
   createdAt: string;
 }
 
@@ -51,13 +60,20 @@ interface ResultRow {
   output_text: string;
   output_json: unknown;
   cost_micros: string;
+  parts_cost_micros: string;
   calls: number;
+  reasoning_tokens: number;
   created_at: Date;
 }
 
-const SELECT = `select r.job_id, r.kind, j.tier, r.model, j.payload->>'source' as source, j.parent_id, r.output_text, r.output_json,
-  r.cost_micros, r.calls, r.created_at
-  from results r left join jobs j on j.job_id = r.job_id`;
+// A part's job row has no payload of its own: its source is its document's. A document's parts
+// are priced from the ledger (every spent call of every part, whether it finished or not).
+const SELECT = `select r.job_id, r.kind, j.tier, r.model, coalesce(j.payload->>'source', d.payload->>'source') as source, j.parent_id,
+  r.output_text, r.output_json, r.cost_micros, r.calls, r.created_at,
+  coalesce((select sum(l.cost_micros) from jobs pj join ledger l on l.job_id = pj.job_id
+    where pj.parent_id = r.job_id and l.status in ${SPENT_STATUSES}), 0) as parts_cost_micros,
+  (select coalesce(sum(l.reasoning_tokens), 0) from ledger l where l.job_id = r.job_id and l.status in ${SPENT_STATUSES})::int as reasoning_tokens
+  from results r left join jobs j on j.job_id = r.job_id left join jobs d on d.job_id = j.parent_id`;
 
 function where(query: ResultsQuery, values: unknown[]): string[] {
   const clauses: string[] = [];
@@ -84,7 +100,9 @@ function toRecord(r: ResultRow): ResultRecord {
     text: r.output_text,
     json: r.output_json ?? null,
     costMicros: Number(r.cost_micros),
+    totalCostMicros: Number(r.cost_micros) + Number(r.parts_cost_micros),
     calls: r.calls,
+    reasoningTokens: r.reasoning_tokens,
     createdAt: r.created_at.toISOString(),
   };
 }
@@ -195,7 +213,7 @@ export function registerResults(program: Command): void {
     .option('--limit <n>', 'show at most this many', '20')
     .option('--kind <kind>', `only this job kind (${KINDS.join(', ')})`)
     .option('--parts', 'include the parts of long documents (chunk and combine summaries)')
-    .option('--json', 'print one JSON document (full texts; cost in costMicros)')
+    .option('--json', 'print one JSON document (full texts; own calls in costMicros, with a document\'s parts in totalCostMicros)')
     .action(async (options: { limit: string; kind?: string; parts?: boolean; json?: boolean }) => {
       const limit = parseCount(options.limit, '--limit', { max: 100_000 });
       const listed = await withContext((ctx) => listResults(ctx, { limit, kind: options.kind, parts: options.parts }));
@@ -206,8 +224,9 @@ export function registerResults(program: Command): void {
           { header: 'JOB', value: (r) => r.jobId },
           { header: 'KIND', value: (r) => r.kind },
           { header: 'MODEL', value: (r) => r.model },
-          { header: 'COST', value: (r) => formatDollars(r.costMicros), align: 'right' },
-          { header: 'AT', value: (r) => r.createdAt.slice(0, 19).replace('T', ' ') },
+          { header: 'COST', value: (r) => formatDollars(r.totalCostMicros), align: 'right' },
+          { header: 'REASONING', value: (r) => r.reasoningTokens.toLocaleString('en-US'), align: 'right' },
+          { header: timeHeader('AT'), value: (r) => formatTableTime(r.createdAt) },
           { header: 'SOURCE', value: (r) => r.source ?? '' },
           { header: 'ANSWER', value: (r) => preview(r.json === null ? r.text : JSON.stringify(r.json), 60) },
         ])}\n`,
@@ -217,7 +236,7 @@ export function registerResults(program: Command): void {
 
   group
     .command('export')
-    .description('write results as JSON lines, oldest first: {jobId, kind, tier, model, source, parentId, text, json, costMicros, calls, createdAt}')
+    .description('write results as JSON lines, oldest first: {jobId, kind, tier, model, source, parentId, text, json, costMicros, totalCostMicros, calls, reasoningTokens, createdAt}')
     .requiredOption('--format <format>', 'output format (jsonl)')
     .option('--out <file>', 'write to this file instead of stdout')
     .option('--since <date>', 'only results from this day on (YYYY-MM-DD, today, yesterday)')
@@ -240,7 +259,7 @@ export function registerResults(program: Command): void {
         }
         const path = resolve(options.out);
         const partial = `${path}.partial`;
-        const file = createWriteStream(partial, { encoding: 'utf8' });
+        const file = await openOutputFile(partial, '--out', options.out);
         let bar: ProgressBar | undefined;
         let started = false;
         const written = await exportResults(ctx, file, query, (done, total) => {
@@ -267,7 +286,7 @@ export function registerResults(program: Command): void {
       const report = await withContext((ctx) => pruneResults(ctx, options));
       if (options.json) return printJson(report);
       const verb = report.dryRun ? 'would delete' : 'deleted';
-      process.stdout.write(`${verb} ${report.resultsDeleted} result(s) and ${report.dryRun ? 'clear' : 'cleared'} ${report.payloadsCleared} stored document(s) older than ${report.olderThan} (before ${report.cutoff})\n`);
+      process.stdout.write(`${verb} ${report.resultsDeleted} result(s) and ${report.dryRun ? 'clear' : 'cleared'} ${report.payloadsCleared} stored document(s) older than ${report.olderThan} (before ${formatTime(report.cutoff)})\n`);
     });
 }
 

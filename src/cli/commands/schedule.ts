@@ -10,6 +10,7 @@ import { withContext, type CliContext } from '../context.js';
 import { dim, formatTable, printJson } from '../output.js';
 import { collect, parseTier } from '../parse-options.js';
 import { checkBudgetsExist } from './report.js';
+import { formatTableTime, formatTime, timeHeader } from '../format-time.js';
 
 export interface ScheduleReportOptions {
   /** Default `nightly-report`. */
@@ -109,7 +110,7 @@ export function registerSchedule(program: Command): void {
       if (options.json) return printJson(result);
       const s = result.schedule;
       process.stdout.write(
-        `${result.created ? 'scheduled' : 'updated'} ${s.name}: ${describeTiming(s)}, next run ${s.next ? new Date(s.next).toISOString() : 'unknown'}\n` +
+        `${result.created ? 'scheduled' : 'updated'} ${s.name}: ${describeTiming(s)}, next run ${s.next ? formatTime(s.next) : 'unknown'}\n` +
           dim('reports run in `frugal worker` processes; see `frugal schedule list`\n'),
       );
     });
@@ -126,7 +127,7 @@ export function registerSchedule(program: Command): void {
         `${formatTable(listed.schedules, [
           { header: 'NAME', value: (s) => s.name },
           { header: 'WHEN', value: describeTiming },
-          { header: 'NEXT RUN', value: (s) => (s.next ? new Date(s.next).toISOString().slice(0, 19).replace('T', ' ') + 'Z' : '-') },
+          { header: timeHeader('NEXT RUN'), value: (s) => formatTableTime(s.next) },
           { header: 'DAY', value: (s) => s.data?.day ?? '-' },
           { header: 'TIER', value: (s) => s.data?.tier ?? '-' },
           { header: 'BUDGETS', value: (s) => s.data?.budgets.join(', ') || '-' },

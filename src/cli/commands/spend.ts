@@ -55,6 +55,7 @@ export function formatSpend(report: SpendReport): string {
     { header: 'CALLS', value: (r) => r.calls.toLocaleString('en-US'), align: 'right' },
     { header: 'INPUT TOKENS', value: (r) => r.inputTokens.toLocaleString('en-US'), align: 'right' },
     { header: 'OUTPUT TOKENS', value: (r) => r.outputTokens.toLocaleString('en-US'), align: 'right' },
+    { header: 'OF WHICH REASONING', value: (r) => r.reasoningTokens.toLocaleString('en-US'), align: 'right' },
   ]);
   const note = report.by === 'budget' ? `\n${dim('a call charged to several budgets counts under each')}` : '';
   return `${heading}\n\n${table}${note}`;

@@ -3,10 +3,13 @@ import { BudgetStore } from '../../budget/budget-store.js';
 import { formatDollars } from '../../pricing/money.js';
 import { PROVIDERS, type ProviderId } from '../../pricing/types.js';
 import { createProviders } from '../../providers/create-providers.js';
+import { loadCatalog } from '../../pricing/load-catalog.js';
 import { ProviderHealth } from '../../workers/provider-health.js';
+import { ProviderLimiter } from '../../workers/provider-limiter.js';
 import { intakeQueue, reportsQueue } from '../cli-queues.js';
 import { withContext, type CliContext } from '../context.js';
 import { bold, dim, green, printJson, red, formatTable, yellow } from '../output.js';
+import { formatTableTime, formatTime, timeHeader } from '../format-time.js';
 
 /** `frugal status --json`. */
 export interface StatusReport {
@@ -21,6 +24,8 @@ export interface StatusReport {
   /** Provider calls under way: ledger rows still reserved. */
   inFlight: { calls: number; reservedMicros: number; sync: { calls: number; reservedMicros: number }; batch: { calls: number; reservedMicros: number } };
   waitingForBudget: { jobs: number; byBudget: Array<{ budget: string; jobs: number; until: string | null }> };
+  /** Models whose rate limit is delaying jobs now: the latest slot handed out to a refused job. */
+  rateLimited: Array<{ model: string; nextSlotAt: string; refusals: number }>;
   /** Every budget in its current period (a day for daily budgets). */
   budgets: Array<{
     name: string;
@@ -65,6 +70,10 @@ export async function collectStatus(ctx: CliContext): Promise<StatusReport> {
     `select waiting_budget as budget, count(*)::int as jobs, min(wait_until) as until from jobs where status = 'waiting_budget' group by 1 order by 1`,
   );
   const budgets = await new BudgetStore(pool).list();
+  const catalog = loadCatalog(ctx.config);
+  const limited = catalog.list().filter((m) => m.rateLimits && (m.rateLimits.rpm !== undefined || m.rateLimits.tpm !== undefined));
+  const limiter = new ProviderLimiter(await ctx.redis(), ctx.config.queuePrefix, () => undefined);
+  const rateLimited = (await limiter.waits(limited.map((m) => m.id))).map((w) => ({ model: w.modelId, nextSlotAt: w.nextSlotAt.toISOString(), refusals: w.refusals }));
   const health = new ProviderHealth(await ctx.redis(), ctx.config.queuePrefix);
   await health.refresh();
   const registry = createProviders(ctx.config, { logger: { info: () => {} } });
@@ -95,6 +104,7 @@ export async function collectStatus(ctx: CliContext): Promise<StatusReport> {
       jobs: waiting.rows.reduce((sum, r) => sum + r.jobs, 0),
       byBudget: waiting.rows.map((r) => ({ budget: r.budget ?? '(unknown)', jobs: r.jobs, until: r.until?.toISOString() ?? null })),
     },
+    rateLimited,
     budgets: budgets.map((b) => ({
       name: b.name,
       period: b.period,
@@ -123,15 +133,18 @@ export function formatStatus(s: StatusReport): string {
   );
   const waiting = s.waitingForBudget;
   lines.push(
-    `${bold('waiting for budget')}: ${waiting.jobs === 0 ? 'none' : waiting.byBudget.map((w) => `${w.jobs} on "${w.budget}"${w.until ? ` until ${w.until}` : ''}`).join(', ')}`,
+    `${bold('waiting for budget')}: ${waiting.jobs === 0 ? 'none' : waiting.byBudget.map((w) => `${w.jobs} on "${w.budget}"${w.until ? ` until ${formatTime(w.until)}` : ''}`).join(', ')}`,
   );
+  if (s.rateLimited.length > 0) {
+    lines.push(`${bold('delayed by rate limits')}: ${s.rateLimited.map((r) => `rate limit ${r.model}, next slot ${formatClock(r.nextSlotAt)}`).join('; ')}`);
+  }
   lines.push('');
   if (s.budgets.length === 0) lines.push(dim('no budgets (frugal budget set NAME --limit DOLLARS --period day)'));
   else {
     lines.push(
       formatTable(s.budgets, [
         { header: 'BUDGET', value: (b) => b.name },
-        { header: 'PERIOD', value: (b) => `${b.period} from ${b.periodStart.slice(0, 16).replace('T', ' ')}Z` },
+        { header: timeHeader('PERIOD'), value: (b) => `${b.period} from ${formatTableTime(b.periodStart)}` },
         { header: 'SPENT', value: (b) => formatDollars(b.spentMicros), align: 'right' },
         { header: 'RESERVED', value: (b) => formatDollars(b.reservedMicros), align: 'right' },
         { header: 'LIMIT', value: (b) => formatDollars(b.limitMicros), align: 'right' },
@@ -145,7 +158,7 @@ export function formatStatus(s: StatusReport): string {
     formatTable(s.providers, [
       { header: 'PROVIDER', value: (p) => p.provider },
       { header: 'STATE', value: (p) => (p.state === 'ok' ? green('ok') : p.state === 'unconfigured' ? dim('not configured') : yellow(p.state)) },
-      { header: 'UNTIL', value: (p) => p.until?.slice(11, 19) ?? '' },
+      { header: timeHeader('UNTIL'), value: (p) => (p.until ? formatTableTime(p.until) : '') },
       { header: 'WHY', value: (p) => (p.state === 'unconfigured' ? dim(p.reason ?? '') : (p.reason ?? '')) },
     ]),
   );
@@ -171,4 +184,9 @@ function flightOf(row: { calls: number; reserved: string; batch_calls: number; b
   const reservedMicros = Number(row?.reserved ?? 0);
   const batch = { calls: row?.batch_calls ?? 0, reservedMicros: Number(row?.batch_reserved ?? 0) };
   return { calls, reservedMicros, sync: { calls: calls - batch.calls, reservedMicros: reservedMicros - batch.reservedMicros }, batch };
+}
+
+/** `19:06:30` in the machine's zone, for a time within the next minutes. */
+function formatClock(iso: string): string {
+  return new Date(iso).toLocaleTimeString('en-GB', { hour12: false });
 }

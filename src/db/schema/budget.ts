@@ -79,6 +79,8 @@ export const ledger = pgTable(
     actInputTokens: integer('act_input_tokens'),
     actCachedInputTokens: integer('act_cached_input_tokens'),
     actOutputTokens: integer('act_output_tokens'),
+    /** The part of `act_output_tokens` the model spent thinking (Usage.reasoningTokens); 0 when none was reported. */
+    reasoningTokens: integer('reasoning_tokens'),
     reservedMicros: micros('reserved_micros').notNull(),
     costMicros: micros('cost_micros'),
     status: text('status', { enum: ['reserved', 'settled', 'released', 'closed_as_spent'] }).notNull().default('reserved'),
@@ -95,6 +97,11 @@ export const ledger = pgTable(
     mode: text('mode', { enum: ['sync', 'batch'] }).notNull().default('sync'),
     /** The provider batch of a `batch` call. */
     providerBatchId: uuid('provider_batch_id'),
+    /**
+     * The worker process that reserved the call (`host/pid/instance`), from the connection's
+     * `frugal.worker_id` setting; null for rows of other processes. The job fence names it.
+     */
+    workerId: text('worker_id').default(sql`nullif(current_setting('frugal.worker_id', true), '')`),
   },
   (t) => [
     index('ledger_job_idx').on(t.jobId),
@@ -132,7 +139,13 @@ export const budgetAlerts = pgTable(
     budgetId: integer('budget_id').notNull().references(() => budgets.id, { onDelete: 'cascade' }),
     budgetName: text('budget_name').notNull(),
     periodStart: at('period_start').notNull(),
-    /** Percent of the limit. */
+    /**
+     * `threshold`: spending crossed `threshold` percent of the limit. `exhausted`: a hard budget
+     * first refused a job, which now waits (stored with threshold 0, so the unique key below
+     * records it once per budget and period too).
+     */
+    kind: text('kind', { enum: ['threshold', 'exhausted'] }).notNull().default('threshold'),
+    /** Percent of the limit (0 for an `exhausted` alert). */
     threshold: integer('threshold').notNull(),
     spentMicros: micros('spent_micros').notNull(),
     limitMicros: micros('limit_micros').notNull(),
@@ -151,5 +164,6 @@ export const budgetAlerts = pgTable(
     unique('budget_alerts_once').on(t.budgetId, t.periodStart, t.threshold),
     index('budget_alerts_pending_idx').on(t.nextAttemptAt).where(sql`${t.delivery} = 'pending'`),
     check('budget_alerts_delivery_known', sql`${t.delivery} in ('pending', 'delivered', 'failed')`),
+    check('budget_alerts_kind_known', sql`${t.kind} in ('threshold', 'exhausted')`),
   ],
 );

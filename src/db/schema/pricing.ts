@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { check, doublePrecision, integer, pgTable, text, timestamp } from 'drizzle-orm/pg-core';
+import { check, doublePrecision, integer, pgTable, primaryKey, text, timestamp } from 'drizzle-orm/pg-core';
 
 /**
  * Tokenizer calibration per catalog model: how many input tokens providers reported against
@@ -23,4 +23,22 @@ export const pricingCalibration = pgTable(
     updatedAt: timestamp('updated_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
   },
   (t) => [check('pricing_calibration_nonnegative', sql`${t.samples} >= 0 and ${t.estimatedTokens} >= 0 and ${t.reportedTokens} >= 0 and ${t.maxRatio} >= 0`)],
+);
+
+/**
+ * Thinking tokens allowed on top of the answer cap per catalog model and effort, learned as a
+ * maximum: raised when a call stops at its output limit after thinking, never lowered. Rows exist
+ * only for raised allowances; the catalog's allowance applies otherwise.
+ */
+export const pricingThinkingAllowance = pgTable(
+  'pricing_thinking_allowance',
+  {
+    /** Catalog model id (`claude-haiku`). */
+    model: text('model').notNull(),
+    /** Anthropic effort (`low` … `max`); `medium` stands for Gemini's dynamic budget. */
+    effort: text('effort').notNull(),
+    allowanceTokens: integer('allowance_tokens').notNull(),
+    updatedAt: timestamp('updated_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.model, t.effort] }), check('pricing_thinking_allowance_positive', sql`${t.allowanceTokens} > 0`)],
 );

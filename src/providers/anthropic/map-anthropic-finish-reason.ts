@@ -14,8 +14,9 @@ export function mapAnthropicFinishReason(reason: string | null | undefined, stru
       return 'length';
     case 'tool_use':
       return structured ? 'stop' : 'tool-calls';
+    // The safety classifier declined: https://platform.claude.com/docs/en/test-and-evaluate/strengthen-guardrails/handle-streaming-refusals
     case 'refusal':
-      return 'content-filter';
+      return 'refusal';
     default:
       return 'other';
   }

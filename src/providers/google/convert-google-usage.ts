@@ -13,8 +13,10 @@ export interface GoogleUsage {
 
 /**
  * frugal's usage from Gemini's `usageMetadata`; undefined when missing or malformed.
- * `promptTokenCount` includes the cached tokens; thinking tokens are billed as output. Gemini
- * leaves zero counts out, so an absent candidates count is derived from the total when present.
+ * `promptTokenCount` includes the cached tokens. `candidatesTokenCount` leaves out the thoughts,
+ * which are billed as output: output = candidates + thoughts, and the thoughts are its reasoning
+ * part (never added a second time). Gemini leaves zero counts out, so an absent candidates count
+ * is derived from the total when present.
  */
 export function convertGoogleUsage(usage: GoogleUsage | null | undefined): Usage | undefined {
   if (!usage || !isTokenCount(usage.promptTokenCount)) return undefined;
@@ -26,5 +28,11 @@ export function convertGoogleUsage(usage: GoogleUsage | null | undefined): Usage
   else if (isTokenCount(usage.totalTokenCount) && usage.totalTokenCount >= inputTokens) outputTokens = usage.totalTokenCount - inputTokens;
   else return undefined;
   const cached = usage.cachedContentTokenCount;
-  return { inputTokens, cachedInputTokens: isTokenCount(cached) ? Math.min(cached, inputTokens) : 0, outputTokens };
+  const reasoningTokens = Math.min(thoughts, outputTokens);
+  return {
+    inputTokens,
+    cachedInputTokens: isTokenCount(cached) ? Math.min(cached, inputTokens) : 0,
+    outputTokens,
+    ...(reasoningTokens > 0 ? { reasoningTokens } : {}),
+  };
 }

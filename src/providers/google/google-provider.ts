@@ -1,17 +1,19 @@
-import { GoogleGenAI, type GenerateContentConfig, type GenerateContentResponse } from '@google/genai';
+import { GoogleGenAI, type GenerateContentResponse } from '@google/genai';
 import type { CallContext } from '../create-provider-error.js';
 import { estimateUsageWithTiktoken, type EstimateUsage } from '../estimate-usage.js';
-import { parseJsonObject } from '../parse-json-object.js';
 import { DEFAULT_TIMEOUT_MS, type ProviderSettings } from '../provider-settings.js';
 import type { ChatRequest, ChatResponse, Provider } from '../types.js';
+import { buildGoogleRequest } from './build-google-request.js';
 import { convertGoogleError } from './convert-google-error.js';
-import { convertGoogleUsage } from './convert-google-usage.js';
-import { mapGoogleFinishReason } from './map-google-finish-reason.js';
+import { parseGoogleResponse } from './parse-google-response.js';
 
 /**
- * Adapter over the official `@google/genai` SDK (Gemini API). Structured output travels as
- * `responseMimeType: 'application/json'` with `responseJsonSchema`. Automatic continuation is
- * off so that one call is one billed request.
+ * Adapter over the official `@google/genai` SDK (Gemini API), following
+ * https://ai.google.dev/gemini-api/docs/thinking (2.5 Flash thinks by default; `thinkingBudget`
+ * 0 turns it off, -1 is dynamic; thoughts are billed as output and reported as
+ * `thoughtsTokenCount`) and https://ai.google.dev/gemini-api/docs/structured-output
+ * (`responseJsonSchema`), read 2026-12-01. The parameters and the answer are built and read by the
+ * pure {@link buildGoogleRequest} and {@link parseGoogleResponse}.
  */
 export class GoogleProvider implements Provider {
   readonly id = 'google' as const;
@@ -31,41 +33,17 @@ export class GoogleProvider implements Provider {
   async chat(request: ChatRequest): Promise<ChatResponse> {
     const timeoutMs = request.timeoutMs ?? this.defaultTimeoutMs;
     const context: CallContext = { provider: this.id, model: request.model, timeoutMs, secrets: [this.apiKey] };
-    const config: GenerateContentConfig = {
-      maxOutputTokens: request.maxOutputTokens,
-      automaticContinuation: false,
-      httpOptions: { timeout: timeoutMs },
-      ...(request.system ? { systemInstruction: request.system } : {}),
-      ...(request.temperature === undefined ? {} : { temperature: request.temperature }),
-      ...(request.signal ? { abortSignal: request.signal } : {}),
-      ...(request.output ? { responseMimeType: 'application/json', responseJsonSchema: request.output.schema } : {}),
-    };
-
+    const params = buildGoogleRequest(request);
+    params.config = { ...params.config, httpOptions: { timeout: timeoutMs }, ...(request.signal ? { abortSignal: request.signal } : {}) };
     const started = performance.now();
     let response: GenerateContentResponse;
     try {
-      response = await this.client.models.generateContent({
-        model: request.model,
-        contents: request.messages.map((message) => ({ role: message.role === 'assistant' ? 'model' : 'user', parts: [{ text: message.content }] })),
-        config,
-      });
+      response = await this.client.models.generateContent(params);
     } catch (error) {
       throw convertGoogleError(error, context, request.signal);
     }
     const latencyMs = Math.round(performance.now() - started);
-
-    const candidate = response.candidates?.[0];
-    const text = (candidate?.content?.parts ?? []).map((part) => (part.thought ? '' : (part.text ?? ''))).join('');
-    const usage = convertGoogleUsage(response.usageMetadata);
-    const blocked = candidate === undefined && response.promptFeedback?.blockReason !== undefined;
-    return {
-      text,
-      ...(request.output ? { object: parseJsonObject(text) } : {}),
-      usage: usage ?? this.estimateUsage(request, text),
-      usageEstimated: usage === undefined,
-      finishReason: blocked ? 'content-filter' : mapGoogleFinishReason(candidate?.finishReason),
-      modelId: response.modelVersion ?? request.model,
-      latencyMs,
-    };
+    const { usage, ...parsed } = parseGoogleResponse(request, response);
+    return { ...parsed, usage: usage ?? this.estimateUsage(request, parsed.text), usageEstimated: usage === undefined, latencyMs };
   }
 }

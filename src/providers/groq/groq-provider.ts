@@ -3,14 +3,19 @@ import type { CallContext } from '../create-provider-error.js';
 import { estimateUsageWithTiktoken, type EstimateUsage } from '../estimate-usage.js';
 import { DEFAULT_TIMEOUT_MS, type ProviderSettings } from '../provider-settings.js';
 import type { ChatRequest, ChatResponse, Provider } from '../types.js';
-import { convertGroqError } from './convert-groq-error.js';
 import { buildGroqRequest } from './build-groq-request.js';
+import { convertGroqError } from './convert-groq-error.js';
 import { parseGroqResponse } from './parse-groq-response.js';
 
 /**
- * Adapter over the official `groq-sdk`. Structured output travels as
- * `response_format: { type: 'json_schema' }` in best-effort mode (`strict: false`): Groq offers
- * strict mode on a few models only and rejects it elsewhere.
+ * Adapter over the official `groq-sdk`, following Groq's Structured Outputs page
+ * https://console.groq.com/docs/structured-outputs#supported-models, read 2026-12-01: strict mode
+ * (`strict: true`) on openai/gpt-oss-20b, openai/gpt-oss-120b and qwen/qwen3.8-27b; best-effort
+ * (`strict: false`) on those and openai/gpt-oss-safeguard-20b; "for all other models" — Llama 3.1
+ * 8B and Llama 3.3 70B among them — JSON Object Mode (`response_format: {type: 'json_object'}`,
+ * with the prompt asking for JSON). Which one a model gets is the catalog's `structuredOutput`.
+ * The body and the answer are built and read by the pure {@link buildGroqRequest} and
+ * {@link parseGroqResponse}.
  */
 export class GroqProvider implements Provider {
   readonly id = 'groq' as const;
@@ -29,17 +34,15 @@ export class GroqProvider implements Provider {
   async chat(request: ChatRequest): Promise<ChatResponse> {
     const timeoutMs = request.timeoutMs ?? this.defaultTimeoutMs;
     const context: CallContext = { provider: this.id, model: request.model, timeoutMs, secrets: [this.apiKey] };
-    const params = buildGroqRequest(request);
-
     const started = performance.now();
     let completion: Groq.Chat.Completions.ChatCompletion;
     try {
-      completion = await this.client.chat.completions.create(params, { timeout: timeoutMs, signal: request.signal ?? null, maxRetries: 0 });
+      completion = await this.client.chat.completions.create(buildGroqRequest(request), { timeout: timeoutMs, signal: request.signal ?? null, maxRetries: 0 });
     } catch (error) {
       throw convertGroqError(error, context);
     }
     const latencyMs = Math.round(performance.now() - started);
-
-    return parseGroqResponse(completion, request, this.estimateUsage, latencyMs);
+    const { usage, ...parsed } = parseGroqResponse(request, completion);
+    return { ...parsed, usage: usage ?? this.estimateUsage(request, parsed.text), usageEstimated: usage === undefined, latencyMs };
   }
 }

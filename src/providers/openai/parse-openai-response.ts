@@ -1,23 +1,20 @@
 import type OpenAI from 'openai';
-import type { EstimateUsage } from '../estimate-usage.js';
 import { parseJsonObject } from '../parse-json-object.js';
-import type { ChatRequest, ChatResponse } from '../types.js';
+import type { ChatRequest, ParsedResponse } from '../types.js';
 import { convertOpenAIUsage } from './convert-openai-usage.js';
 import { mapOpenAIFinishReason } from './map-openai-finish-reason.js';
 
-/** A Chat Completions answer (synchronous, or the body of a batch output line) in frugal's terms. */
-export function parseOpenAIResponse(completion: OpenAI.Chat.Completions.ChatCompletion, request: ChatRequest, estimateUsage: EstimateUsage, latencyMs: number): ChatResponse {
+/** frugal's reading of a chat completion (pure; the batch API's results reuse it). */
+export function parseOpenAIResponse(request: Pick<ChatRequest, 'model' | 'output'>, completion: OpenAI.Chat.Completions.ChatCompletion): ParsedResponse {
   const choice = completion.choices?.[0];
   const message = choice?.message;
   const text = message?.content ?? '';
-  const usage = convertOpenAIUsage(completion.usage);
   return {
     text,
     ...(request.output ? { object: parseJsonObject(text) } : {}),
-    usage: usage ?? estimateUsage(request, text),
-    usageEstimated: usage === undefined,
-    finishReason: message?.refusal ? 'content-filter' : mapOpenAIFinishReason(choice?.finish_reason),
+    usage: convertOpenAIUsage(completion.usage),
+    // https://platform.openai.com/docs/guides/structured-outputs#refusals: `content` null, `refusal` set.
+    finishReason: message?.refusal ? 'refusal' : mapOpenAIFinishReason(choice?.finish_reason),
     modelId: completion.model ?? request.model,
-    latencyMs,
   };
 }

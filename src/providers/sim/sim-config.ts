@@ -25,6 +25,13 @@ export interface SimModelKnobs {
   malformedJsonRate: number;
   /** Share of answers sent without their usage block. Default 0. */
   missingUsageRate: number;
+  /**
+   * Share of answers the vendor's safety classifier ends early (billed up to there): Anthropic
+   * `stop_reason: "refusal"`, OpenAI a `message.refusal`, Gemini `finishReason: "SAFETY"`, Groq
+   * `finish_reason: "content_filter"`. Drawn from a stream of its own, so setting it changes no
+   * other outcome. Default 0.
+   */
+  refusalRate: number;
   /** Context window in tokens; longer prompts get the vendor's context-length error. Default: by model family. */
   contextWindow: number | null;
   /** Output limit when the request sets none. Default 8192. */
@@ -77,6 +84,7 @@ export const DEFAULT_KNOBS: Omit<SimModelKnobs, 'contextWindow'> = {
   timeoutRate: 0,
   malformedJsonRate: 0,
   missingUsageRate: 0,
+  refusalRate: 0,
   defaultMaxOutputTokens: 8192,
   promptCache: false,
 };
@@ -98,6 +106,7 @@ const knobsSchema = z
     timeoutRate: rate,
     malformedJsonRate: rate,
     missingUsageRate: rate,
+    refusalRate: rate,
     contextWindow: count.nullable(),
     defaultMaxOutputTokens: count,
     promptCache: z.boolean(),

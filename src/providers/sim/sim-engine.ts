@@ -7,7 +7,7 @@ import type { SimTokenizer, TokenizerFor } from './default-tokenizer-for.js';
 import { generateObject } from './generate-object.js';
 import type { SimAnswer, SimError, SimLimits, SimProtocol, SimReply, SimUsage } from './protocols/sim-protocol.js';
 import { applySimConfigPatch, defaultSimConfig, parseSimConfigPatch, resolveKnobs, type SimConfig, type SimModelKnobs } from './sim-config.js';
-import { SimRequestError, type SimRequest } from './sim-request.js';
+import { SimRequestError, thinkingTokensFor, type SimRequest } from './sim-request.js';
 import { SimStatsRecorder, type SimStats } from './sim-stats.js';
 import { summarizeText } from './summarize-text.js';
 
@@ -27,6 +27,8 @@ interface ModelState {
   tokenizer: SimTokenizer;
   count: (text: string) => number;
   random: () => number;
+  /** A stream of its own for refusals: the knob shifts no other outcome. */
+  refusalRandom: () => number;
   windowStart: number;
   requests: number;
   tokens: number;
@@ -105,6 +107,7 @@ export class SimEngine {
         tokenizer,
         count: this.counter(tokenizer.encoding),
         random: createPrng(hashString(`${this.configValue.seed}:${model}`)),
+        refusalRandom: createPrng(hashString(`${this.configValue.seed}:${model}:refusal`)),
         windowStart: 0,
         requests: 0,
         tokens: 0,
@@ -158,6 +161,7 @@ export class SimEngine {
     const { knobs, tokenizer } = state;
     // Always draw the same number of values per request, so outcomes do not shift when a knob changes.
     const [errorDraw, timeoutDraw, malformedDraw, usageDraw, jitterDraw] = [state.random(), state.random(), state.random(), state.random(), state.random()];
+    const refusalDraw = state.refusalRandom();
 
     const now = this.now();
     const windowMs = this.configValue.windowMs;
@@ -184,15 +188,28 @@ export class SimEngine {
     let promptRaw = MESSAGE_OVERHEAD + (request.system === '' ? 0 : MESSAGE_OVERHEAD + systemRaw);
     const messageTokens = request.messages.map((message) => count(message.text));
     for (const tokens of messageTokens) promptRaw += MESSAGE_OVERHEAD + tokens;
-    if (request.schema) promptRaw += count(JSON.stringify(request.schema));
+    if (request.schema && !request.schemaFromPrompt) promptRaw += count(JSON.stringify(request.schema));
     const inputTokens = scale(promptRaw);
 
     if (knobs.contextWindow !== null && inputTokens > knobs.contextWindow) {
       return fail({ kind: 'context', inputTokens, contextWindow: knobs.contextWindow, model });
     }
 
-    const reply = this.reply(request, state, messageTokens, malformedDraw < knobs.malformedJsonRate);
-    const outputTokens = scale(reply.tokens);
+    const malformed = malformedDraw < knobs.malformedJsonRate;
+    const maxTokens = request.maxOutputTokens ?? knobs.defaultMaxOutputTokens;
+    let reply = this.reply(request, state, messageTokens, malformed, maxTokens);
+    let thinkingTokens = 0;
+    if (request.thinking) {
+      // The model thinks about the answer it means to give, then answers in what the limit leaves.
+      thinkingTokens = Math.min(maxTokens, thinkingTokensFor(request.thinking, scale(reply.tokens)));
+      const left = maxTokens - thinkingTokens;
+      if (left < scale(reply.tokens)) {
+        reply = left > 0 ? this.reply(request, state, messageTokens, malformed, left) : { text: '', finish: 'length', tokens: 0 };
+        reply.finish = 'length';
+      }
+    }
+    if (refusalDraw < knobs.refusalRate) reply = refuse(reply, state);
+    const outputTokens = scale(reply.tokens) + thinkingTokens;
     if (!batch && knobs.tokensPerWindow !== null && state.tokens + inputTokens + outputTokens > knobs.tokensPerWindow) {
       return fail({ kind: 'rate-limited', limit: 'tokens', retryAfterMs: resetMs, limits: limits(inputTokens + outputTokens), model, windowMs });
     }
@@ -209,7 +226,7 @@ export class SimEngine {
     if (errorDraw < rates['500'] + rates['503'] + rates['529']) return fail({ kind: 'overloaded' }, delayMs);
 
     if (!batch) state.tokens += inputTokens + outputTokens;
-    const usage: SimUsage = { inputTokens, cachedInputTokens: 0, cacheWriteTokens: 0, outputTokens };
+    const usage: SimUsage = { inputTokens, cachedInputTokens: 0, cacheWriteTokens: 0, outputTokens, thinkingTokens };
     if (knobs.promptCache) {
       const systemTokens = scale(systemRaw);
       if (systemTokens >= MIN_CACHEABLE) {
@@ -225,14 +242,18 @@ export class SimEngine {
     }
     const withUsage = usageDraw >= knobs.missingUsageRate;
     const answer = protocol.formatReply(request, { ...reply, usage: withUsage ? usage : undefined, limits: limits(0) });
-    this.recorder.answered(protocol.provider, model, answer.status, { inputTokens, cachedInputTokens: usage.cachedInputTokens, outputTokens });
+    this.recorder.answered(protocol.provider, model, answer.status, {
+      inputTokens,
+      cachedInputTokens: usage.cachedInputTokens,
+      outputTokens,
+      ...(thinkingTokens > 0 ? { reasoningTokens: thinkingTokens } : {}),
+    });
     return { type: 'answer', answer, delayMs };
   }
 
   /** The answer's content: an extractive summary, or an object following the request's schema. */
-  private reply(request: SimRequest, state: ModelState, messageTokens: number[], malformed: boolean): Pick<SimReply, 'text' | 'object' | 'finish'> & { tokens: number } {
-    const { tokenizer, knobs, count } = state;
-    const maxTokens = request.maxOutputTokens ?? knobs.defaultMaxOutputTokens;
+  private reply(request: SimRequest, state: ModelState, messageTokens: number[], malformed: boolean, maxTokens: number): Pick<SimReply, 'text' | 'object' | 'finish'> & { tokens: number } {
+    const { tokenizer, count } = state;
     const budget = Math.floor(maxTokens / tokenizer.ratio);
     const truncate = (text: string, tokens: number): string => decodeTokens(encodeTokens(text, tokenizer.encoding).slice(0, Math.max(0, tokens)), tokenizer.encoding);
     let index = request.messages.length - 1;
@@ -257,4 +278,13 @@ export class SimEngine {
     }
     return { text: json, object, finish: 'stop', tokens };
   }
+}
+
+/**
+ * The answer cut by the vendor's safety classifier: the first third of its text (no object),
+ * billed up to there, as Anthropic documents for `stop_reason: "refusal"`.
+ */
+function refuse(reply: Pick<SimReply, 'text' | 'object' | 'finish'> & { tokens: number }, state: ModelState): Pick<SimReply, 'text' | 'object' | 'finish'> & { tokens: number } {
+  const text = reply.text.slice(0, Math.floor(reply.text.length / 3));
+  return { text, finish: 'refusal', tokens: text === '' ? 0 : state.count(text) };
 }

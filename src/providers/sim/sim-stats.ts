@@ -12,6 +12,8 @@ export interface SimCounters {
   inputTokens: number;
   cachedInputTokens: number;
   outputTokens: number;
+  /** The part of `outputTokens` spent thinking (Claude adaptive thinking, Gemini thoughts). */
+  thinkingTokens: number;
 }
 
 export interface SimModelStats extends SimCounters {
@@ -27,7 +29,7 @@ export interface SimStats extends SimCounters {
   models: Record<string, SimModelStats>;
 }
 
-const emptyCounters = (): SimCounters => ({ requests: 0, byStatus: {}, timeouts: 0, inputTokens: 0, cachedInputTokens: 0, outputTokens: 0 });
+const emptyCounters = (): SimCounters => ({ requests: 0, byStatus: {}, timeouts: 0, inputTokens: 0, cachedInputTokens: 0, outputTokens: 0, thinkingTokens: 0 });
 
 /** The simulator's counters. */
 export class SimStatsRecorder {
@@ -53,6 +55,7 @@ export class SimStatsRecorder {
         counters.inputTokens += usage.inputTokens;
         counters.cachedInputTokens += usage.cachedInputTokens;
         counters.outputTokens += usage.outputTokens;
+        counters.thinkingTokens += usage.reasoningTokens ?? 0;
       }
     }
     if (usage) this.model(model, provider).lastUsage = { ...usage };

@@ -26,6 +26,8 @@ export interface ProviderContract {
   create(simUrl: string, settings: { apiKey?: string; estimateUsage?: EstimateUsage }): Provider;
   /** Whether the vendor's context-length message states the token counts. */
   contextCounts: boolean;
+  /** Fields every contract request carries (a thinking model's reasoning control). */
+  baseRequest?: Partial<ChatRequest>;
 }
 
 const LONG_SYSTEM = Array.from({ length: 220 }, (_, i) => `Rule ${i + 1}: answer briefly and cite the document.`).join(' ');
@@ -39,6 +41,7 @@ export function describeProviderContract(spec: ProviderContract): void {
     system: 'You summarize documents in plain words.',
     messages: [{ role: 'user', content: REPORT }],
     maxOutputTokens: 200,
+    ...spec.baseRequest,
     ...extra,
   });
 

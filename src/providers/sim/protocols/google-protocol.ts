@@ -1,6 +1,20 @@
 import type { JsonSchema } from '../../types.js';
 import { createId } from '../create-id.js';
-import { SimRequestError, type SimRequest } from '../sim-request.js';
+import { findSchemaInPrompt, readSchemaFromPrompt, SimRequestError, type SimRequest, type SimThinking } from '../sim-request.js';
+
+/** Gemini 2.5 Flash thinks unless thinkingBudget is 0: dynamically 8× the answer and at least 200 tokens, at most a positive budget. */
+const FLASH_THINKING: SimThinking = { multiplier: 8, floor: 200 };
+/** The largest thinkingBudget 2.5 Flash accepts. */
+const FLASH_MAX_BUDGET = 24_576;
+
+function readFlashThinking(config: { thinkingConfig?: unknown }): SimThinking | undefined {
+  const budget = (config.thinkingConfig as { thinkingBudget?: unknown } | undefined)?.thinkingBudget;
+  if (budget === undefined || budget === null || budget === -1) return FLASH_THINKING;
+  if (typeof budget !== 'number' || !Number.isInteger(budget) || budget < -1 || budget > FLASH_MAX_BUDGET) {
+    throw new SimRequestError(`* GenerateContentRequest.generation_config.thinking_config.thinking_budget: The thinking budget ${JSON.stringify(budget)} is invalid. Please choose a value between 0 and ${FLASH_MAX_BUDGET}, or -1.`);
+  }
+  return budget === 0 ? undefined : { ...FLASH_THINKING, cap: budget };
+}
 import { type SimAnswer, type SimError, type SimProtocol, type SimReply } from './sim-protocol.js';
 
 const GOOGLE_HEADERS = { 'content-type': 'application/json; charset=UTF-8' } as const;
@@ -30,7 +44,9 @@ function parse(body: unknown, urlModel: string | undefined): SimRequest {
     role: content?.role === 'model' ? 'assistant' : 'user',
     text: readParts(content),
   }));
-  const config = (record.generationConfig ?? {}) as { maxOutputTokens?: unknown; responseMimeType?: unknown; responseJsonSchema?: unknown; responseSchema?: unknown };
+  const config = (record.generationConfig ?? {}) as { maxOutputTokens?: unknown; responseMimeType?: unknown; responseJsonSchema?: unknown; responseSchema?: unknown; thinkingConfig?: unknown };
+  const model = urlModel.replace(/^models\//, '');
+  const thinking = /^gemini-2\.5-flash/.test(model) ? readFlashThinking(config) : undefined;
   const maxTokens = config.maxOutputTokens;
   if (maxTokens !== undefined && (typeof maxTokens !== 'number' || !Number.isInteger(maxTokens) || maxTokens < 1)) {
     throw new SimRequestError(`* GenerateContentRequest.generation_config.max_output_tokens: must be a positive integer`);
@@ -43,13 +59,22 @@ function parse(body: unknown, urlModel: string | undefined): SimRequest {
     }
     if (!sent || typeof sent !== 'object') throw new SimRequestError('* GenerateContentRequest.generation_config.response_schema: invalid schema');
     schema = sent as JsonSchema;
-  } else if (config.responseMimeType === 'application/json') {
-    schema = { type: 'object', properties: { result: { type: 'string' } } };
+  }
+  const system = readParts(record.systemInstruction);
+  let schemaFromPrompt = false;
+  if (schema === undefined && config.responseMimeType === 'application/json') {
+    schema = readSchemaFromPrompt([system, ...messages.map((message) => message.text)].join('\n'));
+    schemaFromPrompt = true;
+  } else if (schema === undefined) {
+    schema = findSchemaInPrompt(system);
+    schemaFromPrompt = schema !== undefined;
   }
   return {
-    model: urlModel.replace(/^models\//, ''),
-    system: readParts(record.systemInstruction),
+    model,
+    system,
     messages,
+    ...(thinking ? { thinking } : {}),
+    ...(schemaFromPrompt ? { schemaFromPrompt } : {}),
     maxOutputTokens: typeof maxTokens === 'number' ? maxTokens : undefined,
     ...(schema ? { schema } : {}),
     stream: false,
@@ -67,14 +92,20 @@ export const googleProtocol: SimProtocol = {
 
   formatReply(request: SimRequest, reply: SimReply): SimAnswer {
     const body: Record<string, unknown> = {
-      candidates: [{ content: { parts: [{ text: reply.text }], role: 'model' }, finishReason: reply.finish === 'length' ? 'MAX_TOKENS' : 'STOP', index: 0 }],
+      candidates: [
+        reply.finish === 'refusal'
+          ? { content: { parts: [], role: 'model' }, finishReason: 'SAFETY', index: 0 }
+          : { content: { parts: [{ text: reply.text }], role: 'model' }, finishReason: reply.finish === 'length' ? 'MAX_TOKENS' : 'STOP', index: 0 },
+      ],
     };
     const usage = reply.usage;
     if (usage) {
       // Gemini leaves zero counts out.
       body.usageMetadata = {
         promptTokenCount: usage.inputTokens,
-        ...(usage.outputTokens > 0 ? { candidatesTokenCount: usage.outputTokens } : {}),
+        // candidatesTokenCount leaves the thoughts out; they are reported on their own.
+        ...(usage.outputTokens - usage.thinkingTokens > 0 ? { candidatesTokenCount: usage.outputTokens - usage.thinkingTokens } : {}),
+        ...(usage.thinkingTokens > 0 ? { thoughtsTokenCount: usage.thinkingTokens } : {}),
         totalTokenCount: usage.inputTokens + usage.outputTokens,
         ...(usage.cachedInputTokens > 0
           ? { cachedContentTokenCount: usage.cachedInputTokens, cacheTokensDetails: [{ modality: 'TEXT', tokenCount: usage.cachedInputTokens }] }

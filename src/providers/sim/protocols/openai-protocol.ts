@@ -1,6 +1,6 @@
 import type { JsonSchema } from '../../types.js';
 import { createId } from '../create-id.js';
-import { SimRequestError, type SimRequest } from '../sim-request.js';
+import { findSchemaInPrompt, readSchemaFromPrompt, SimRequestError, type SimRequest } from '../sim-request.js';
 import { JSON_HEADERS, maskKey, readBearer, readTextContent, type SimAnswer, type SimError, type SimLimits, type SimProtocol, type SimReply } from './sim-protocol.js';
 
 type Flavour = 'openai' | 'groq';
@@ -29,7 +29,26 @@ function errorBody(message: string, type: string, code: string | null, param: st
   return JSON.stringify({ error: { message, type, param, code } });
 }
 
-function parse(body: unknown): SimRequest {
+/**
+ * Groq's Structured Outputs support (https://console.groq.com/docs/structured-outputs#supported-models,
+ * read 2026-12-01): json_schema with `strict: true` on these models only…
+ */
+export const GROQ_STRICT_SCHEMA_MODELS: ReadonlySet<string> = new Set(['openai/gpt-oss-20b', 'openai/gpt-oss-120b', 'qwen/qwen3.8-27b']);
+/** …and best-effort json_schema (`strict: false`) on these; every other model takes JSON Object Mode only. */
+export const GROQ_SCHEMA_MODELS: ReadonlySet<string> = new Set([...GROQ_STRICT_SCHEMA_MODELS, 'openai/gpt-oss-safeguard-20b']);
+const GROQ_SUPPORTED_MODELS_URL = 'https://console.groq.com/docs/structured-outputs#supported-models';
+
+/** Groq's 400s for a json_schema response format its model does not take. */
+function checkGroqSchemaSupport(model: string, strict: unknown): void {
+  if (!GROQ_SCHEMA_MODELS.has(model)) {
+    throw new SimRequestError(`This model does not support response format \`json_schema\`. See supported models at ${GROQ_SUPPORTED_MODELS_URL}`);
+  }
+  if (strict === true && !GROQ_STRICT_SCHEMA_MODELS.has(model)) {
+    throw new SimRequestError(`This model does not support strict mode for response format \`json_schema\`; set strict to false. See supported models at ${GROQ_SUPPORTED_MODELS_URL}`);
+  }
+}
+
+function parse(body: unknown, flavour: Flavour): SimRequest {
   if (!body || typeof body !== 'object') throw new SimRequestError('We could not parse the JSON body of your request.');
   const record = body as Record<string, unknown>;
   if (typeof record.model !== 'string' || record.model === '') throw new SimRequestError("you must provide a model parameter");
@@ -48,13 +67,22 @@ function parse(body: unknown): SimRequest {
     throw new SimRequestError(`Invalid 'max_completion_tokens': expected an integer greater than 0, got ${JSON.stringify(maxTokens)}.`);
   }
   let schema: JsonSchema | undefined;
-  const format = record.response_format as { type?: unknown; json_schema?: { schema?: unknown } } | undefined;
+  let schemaFromPrompt = false;
+  const format = record.response_format as { type?: unknown; json_schema?: { schema?: unknown; strict?: unknown } } | undefined;
   if (format?.type === 'json_schema') {
+    if (flavour === 'groq') checkGroqSchemaSupport(record.model, format.json_schema?.strict);
     const sent = format.json_schema?.schema;
     if (!sent || typeof sent !== 'object') throw new SimRequestError("Missing required parameter: 'response_format.json_schema.schema'.");
     schema = sent as JsonSchema;
   } else if (format?.type === 'json_object') {
-    schema = { type: 'object', properties: { result: { type: 'string' } } };
+    // OpenAI and Groq both refuse JSON mode unless the prompt itself asks for JSON.
+    const prompt = [system, ...messages.map((message) => message.text)].join('\n');
+    if (!/json/i.test(prompt)) throw new SimRequestError("'messages' must contain the word 'json' in some form, to use 'response_format' of type 'json_object'.");
+    schema = readSchemaFromPrompt(prompt);
+    schemaFromPrompt = true;
+  } else if (format === undefined || format === null || format.type === 'text') {
+    schema = findSchemaInPrompt(system);
+    schemaFromPrompt = schema !== undefined;
   }
   return {
     model: record.model,
@@ -62,6 +90,7 @@ function parse(body: unknown): SimRequest {
     messages,
     maxOutputTokens: typeof maxTokens === 'number' ? maxTokens : undefined,
     ...(schema ? { schema } : {}),
+    ...(schemaFromPrompt ? { schemaFromPrompt } : {}),
     stream: record.stream === true,
   };
 }
@@ -72,7 +101,7 @@ export function createOpenAIProtocol(flavour: Flavour): SimProtocol {
   return {
     provider: flavour,
     readKey: (headers) => readBearer(headers),
-    parseRequest: (body) => parse(body),
+    parseRequest: (body) => parse(body, flavour),
 
     formatReply(request: SimRequest, reply: SimReply): SimAnswer {
       const requestId = `req_${createId(24)}`;
@@ -85,9 +114,14 @@ export function createOpenAIProtocol(flavour: Flavour): SimProtocol {
         choices: [
           {
             index: 0,
-            message: groq ? { role: 'assistant', content: reply.text } : { role: 'assistant', content: reply.text, refusal: null, annotations: [] },
+            message: groq
+              ? { role: 'assistant', content: reply.text }
+              : reply.finish === 'refusal'
+                ? { role: 'assistant', content: null, refusal: "I'm sorry, but I can't help with that request.", annotations: [] }
+                : { role: 'assistant', content: reply.text, refusal: null, annotations: [] },
             logprobs: null,
-            finish_reason: reply.finish,
+            // OpenAI ends a refusal normally, the refusal in the message; Groq reports a filtered answer.
+            finish_reason: reply.finish === 'refusal' ? (groq ? 'content_filter' : 'stop') : reply.finish,
           },
         ],
       };
@@ -182,7 +216,8 @@ export function createOpenAIProtocol(flavour: Flavour): SimProtocol {
                 : errorBody(`Incorrect API key provided: ${maskKey(error.presentedKey)}. You can find your API key at https://platform.openai.com/account/api-keys.`, 'invalid_request_error', 'invalid_api_key'),
           };
         case 'bad-request':
-          return { status: 400, headers, body: errorBody(error.message, 'invalid_request_error', null) };
+          // Groq's error object carries only message and type.
+          return { status: 400, headers, body: groq ? JSON.stringify({ error: { message: error.message, type: 'invalid_request_error' } }) : errorBody(error.message, 'invalid_request_error', null) };
         case 'not-found':
           return { status: 404, headers, body: errorBody(error.message, 'invalid_request_error', 'unknown_url') };
       }

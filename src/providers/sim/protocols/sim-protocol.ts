@@ -8,7 +8,10 @@ export interface SimUsage {
   cachedInputTokens: number;
   /** Part of the input written to the prompt cache by this request (reported by Anthropic only). */
   cacheWriteTokens: number;
+  /** All output tokens, thinking included. */
   outputTokens: number;
+  /** The part of `outputTokens` spent thinking. */
+  thinkingTokens: number;
 }
 
 /** One rate limit's state, for the vendor's rate-limit headers. */
@@ -33,7 +36,8 @@ export interface SimReply {
   text: string;
   /** The object of a well-formed structured answer (Anthropic sends it as the tool input). */
   object?: unknown;
-  finish: 'stop' | 'length';
+  /** `refusal`: the safety classifier ended the answer; `text` is what came before. */
+  finish: 'stop' | 'length' | 'refusal';
   /** Undefined when the answer is to go out without its usage block. */
   usage: SimUsage | undefined;
   limits: SimLimits;
