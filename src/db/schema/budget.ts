@@ -89,6 +89,8 @@ export const ledger = pgTable(
     startedAt: at('started_at').notNull().defaultNow(),
     settledAt: at('settled_at'),
     error: text('error'),
+    /** `job`, or `eval`/`judge` for eval calls (never charged to `kind:` budgets, left out of job figures). */
+    purpose: text('purpose', { enum: ['job', 'eval', 'judge'] }).notNull().default('job'),
   },
   (t) => [
     index('ledger_job_idx').on(t.jobId),
@@ -97,6 +99,7 @@ export const ledger = pgTable(
     // Spend and reports select calls by the day they started.
     index('ledger_started_idx').on(t.startedAt),
     check('ledger_status_known', sql`${t.status} in ('reserved', 'settled', 'released', 'closed_as_spent')`),
+    check('ledger_purpose_known', sql`${t.purpose} in ('job', 'eval', 'judge')`),
   ],
 );
 
