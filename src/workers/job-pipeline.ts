@@ -25,7 +25,7 @@ import { chunkJobs, combineSpec, parseChildJobId } from '../queue/long-documents
 import type { IntakeJobData, IntakeJobResult } from '../queue/queues.js';
 import { chunkTokensFor } from '../router/chunk-size.js';
 import { estimateRequestFor } from '../router/forecast.js';
-import { route, type Route, type RouteRequest } from '../router/route.js';
+import { ratingInForce, route, type Route, type RouteRequest } from '../router/route.js';
 import type { WorkerRuntime } from './worker-runtime.js';
 
 type IntakeJob = Job<IntakeJobData, IntakeJobResult>;
@@ -114,6 +114,7 @@ export class JobPipeline {
         budgetRoomMicros: state.roomMicros,
         failedModels: state.failed,
         skipModels: state.skip,
+        ...(rt.ratings ? { learnedRatings: rt.ratings.current } : {}),
       };
       const decision = route(routeRequest);
       state.route = decision;
@@ -186,7 +187,7 @@ export class JobPipeline {
 
       const check = kind.checkOutput(spec.payload, response);
       if (!check.ok) {
-        state.failed.push({ modelId: model.id, rating: model.ratings[spec.kind] });
+        state.failed.push({ modelId: model.id, rating: ratingInForce(model, spec.kind, rt.ratings?.current).rating });
         rt.log.info({ jobId, model: model.id, reason: check.reason }, 'output check failed; escalating');
         if (state.calls >= rt.options.maxCallsPerAttempt) {
           throw await this.fail(job, spec, state, `output check failed on ${state.failed.map((f) => f.modelId).join(', ')} (${check.reason}); gave up after ${state.calls} calls`);

@@ -5,6 +5,7 @@ import type { Logger } from '../log.js';
 import type { CalibrationStore } from '../pricing/calibration-store.js';
 import type { Catalog } from '../pricing/catalog.js';
 import type { ProviderRegistry } from '../providers/create-providers.js';
+import type { RatingsInForce } from '../router/ratings-in-force.js';
 import type { IntakeJobData, IntakeJobResult } from '../queue/queues.js';
 import type { JobRecords } from './job-records.js';
 import type { ObservationRecorder } from './observation-recorder.js';
@@ -44,5 +45,7 @@ export interface WorkerRuntime {
   records: JobRecords;
   queue: Queue<IntakeJobData, IntakeJobResult>;
   log: Logger;
+  /** Learned ratings in force, kept current without a restart. Absent: the catalog decides. */
+  ratings?: RatingsInForce;
   options: Required<Omit<PipelineOptions, 'callTimeoutMs'>> & { callTimeoutMs: number | undefined };
 }

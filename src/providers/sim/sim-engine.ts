@@ -4,6 +4,7 @@ import { createTokenCounter } from './create-token-counter.js';
 import { createPrng, hashString } from './create-prng.js';
 import type { ContextWindowFor } from './default-context-window-for.js';
 import type { SimTokenizer, TokenizerFor } from './default-tokenizer-for.js';
+import { WEAK_SUMMARY, isJudgeSchema, judgeVerdict, labelEnum, qualityDraw, withWrongField, withWrongLabel } from './degrade-answer.js';
 import { generateObject } from './generate-object.js';
 import type { SimAnswer, SimError, SimLimits, SimProtocol, SimReply, SimUsage } from './protocols/sim-protocol.js';
 import { applySimConfigPatch, defaultSimConfig, parseSimConfigPatch, resolveKnobs, type SimConfig, type SimModelKnobs } from './sim-config.js';
@@ -233,11 +234,25 @@ export class SimEngine {
     while (index > 0 && request.messages[index]!.role !== 'user') index--;
     const source = request.messages[index]?.text ?? '';
 
+    // Quality knobs: decided by the prompt, the model and the seed, never by the request's order.
+    const draw = (facet: string) => qualityDraw(this.configValue.seed, request.model, facet, source);
     if (!request.schema) {
+      if (knobs.weakSummaryRate > 0 && draw('summary') < knobs.weakSummaryRate) {
+        const text = truncate(WEAK_SUMMARY, budget);
+        return { text, finish: 'stop', tokens: count(text) };
+      }
       const summary = summarizeText(source, { maxTokens: budget, count, truncate, textTokens: messageTokens[index] ?? 0 });
       return { text: summary.text, finish: summary.truncated ? 'length' : 'stop', tokens: summary.tokens };
     }
-    const object = generateObject(request.schema, source);
+    let object = generateObject(request.schema, source);
+    const labels = labelEnum(request.schema);
+    if (isJudgeSchema(request.schema)) object = { verdict: judgeVerdict(source) };
+    else if (labels) {
+      if (knobs.wrongLabelRate > 0 && draw('label') < knobs.wrongLabelRate) object = withWrongLabel(object, labels);
+    } else if (knobs.wrongFieldRate > 0) {
+      const fieldDraw = draw('field');
+      if (fieldDraw < knobs.wrongFieldRate) object = withWrongField(object, request.schema, fieldDraw / knobs.wrongFieldRate);
+    }
     const json = JSON.stringify(object);
     const tokens = count(json);
     if (tokens > budget) {
