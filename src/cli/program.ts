@@ -4,10 +4,12 @@ import { registerBudget } from './commands/budget.js';
 import { registerDemo } from './commands/demo.js';
 import { registerEnqueue } from './commands/enqueue.js';
 import { registerEstimate } from './commands/estimate.js';
+import { registerEval } from './commands/eval.js';
 import { registerJobs } from './commands/jobs.js';
 import { registerMigrate } from './commands/migrate.js';
 import { registerModels } from './commands/models.js';
 import { registerQueue } from './commands/queue.js';
+import { registerRatings } from './commands/ratings.js';
 import { registerReport } from './commands/report.js';
 import { registerResults } from './commands/results.js';
 import { registerSchedule } from './commands/schedule.js';
@@ -40,6 +42,8 @@ export function buildProgram(): Command {
   registerResults(program);
   registerReport(program);
   registerSchedule(program);
+  registerEval(program);
+  registerRatings(program);
   registerDemo(program);
   return program;
 }

@@ -40,6 +40,7 @@ export interface LearnedRating {
   /** The rating the evidence supports (what `apply` puts in force). */
   learnedRating: Rating;
   change: RatingChange;
+  reference: string;
   items: number;
   agreement: number;
   lower: number;
@@ -65,7 +66,7 @@ export function learnRatings(input: LearnInput): LearnedRating[] {
   const out: LearnedRating[] = input.models.map((m) => {
     const e = evidence.get(m.id) ?? { model: m.id, items: 0, agreements: 0 };
     const { lower, upper } = wilsonInterval(e.agreements, e.items);
-    const base = { model: m.id, kind: input.kind, catalogRating: m.catalogRating, currentRating: m.currentRating, items: e.items, agreement: e.items === 0 ? 0 : e.agreements / e.items, lower, upper };
+    const base = { model: m.id, kind: input.kind, reference: input.reference, catalogRating: m.catalogRating, currentRating: m.currentRating, items: e.items, agreement: e.items === 0 ? 0 : e.agreements / e.items, lower, upper };
     if (m.id === input.reference) return { ...base, learnedRating: m.catalogRating, change: 'reference' as const, reason: 'the reference keeps its catalog rating' };
     if (e.items < minItems) return { ...base, learnedRating: m.currentRating, change: 'insufficient' as const, reason: `${e.items} items, at least ${minItems} needed` };
     const supported: Rating = [...LEARNABLE].reverse().find((tier) => lower >= thresholds[tier]) ?? 'none';
