@@ -3,7 +3,8 @@ import type { Catalog } from '../pricing/catalog.js';
 import type { CatalogModel } from '../pricing/catalog-model.js';
 import { costMicros } from '../pricing/cost-micros.js';
 import { KINDS, type Kind } from '../pricing/types.js';
-import { SPENT_STATUSES, dayRange, querySpend, querySpendTotal } from './query-spend.js';
+import { gatherQualityFigures } from './gather-quality-figures.js';
+import { JOB_CALLS, SPENT_STATUSES, dayRange, querySpend, querySpendTotal } from './query-spend.js';
 import type { AlertFigure, EstimateFigures, JobFigures, PremiumFigures, ReportFigures } from './report-figures.js';
 
 /**
@@ -12,15 +13,17 @@ import type { AlertFigure, EstimateFigures, JobFigures, PremiumFigures, ReportFi
  */
 export async function gatherReportFigures(pool: pg.Pool, catalog: Catalog, date: string, tz: string): Promise<ReportFigures> {
   const { from, to } = await dayRange(pool, date, date, tz);
-  const [total, byBudget, byModel, byKind, jobs, estimate, premium, alerts] = await Promise.all([
-    querySpendTotal(pool, from, to),
-    querySpend(pool, { from, to, by: 'budget' }),
-    querySpend(pool, { from, to, by: 'model' }),
-    querySpend(pool, { from, to, by: 'kind' }),
+  // Eval and judge calls are left out of the job figures; the quality section shows them apart.
+  const [total, byBudget, byModel, byKind, jobs, estimate, premium, alerts, quality] = await Promise.all([
+    querySpendTotal(pool, from, to, { jobsOnly: true }),
+    querySpend(pool, { from, to, by: 'budget', jobsOnly: true }),
+    querySpend(pool, { from, to, by: 'model', jobsOnly: true }),
+    querySpend(pool, { from, to, by: 'kind', jobsOnly: true }),
     jobFigures(pool, from, to),
     estimateFigures(pool, from, to),
     premiumFigures(pool, catalog, from, to),
     alertFigures(pool, from, to),
+    gatherQualityFigures(pool, catalog, from, to),
   ]);
   return {
     date,
@@ -32,6 +35,7 @@ export async function gatherReportFigures(pool: pg.Pool, catalog: Catalog, date:
     estimate,
     premium,
     alerts,
+    quality,
   };
 }
 
@@ -63,7 +67,7 @@ async function jobFigures(pool: pg.Pool, from: Date, to: Date): Promise<JobFigur
 async function estimateFigures(pool: pg.Pool, from: Date, to: Date): Promise<EstimateFigures> {
   const { rows } = await pool.query<{ model: string; calls: number; est: string; act: string }>(
     `select model, count(*)::int as calls, sum(est_cost_micros) as est, sum(cost_micros) as act from ledger
-     where status = 'settled' and not usage_estimated and started_at >= $1 and started_at < $2
+     where status = 'settled' and not usage_estimated and started_at >= $1 and started_at < $2 and ${JOB_CALLS}
      group by model order by model`,
     [from, to],
   );
@@ -91,7 +95,7 @@ async function premiumFigures(pool: pg.Pool, catalog: Catalog, from: Date, to: D
        act_input_tokens as input, act_cached_input_tokens as cached, act_output_tokens as output,
        count(*)::int as n, sum(cost_micros) as cost
      from ledger
-     where status in ${SPENT_STATUSES} and started_at >= $1 and started_at < $2
+     where status in ${SPENT_STATUSES} and started_at >= $1 and started_at < $2 and ${JOB_CALLS}
      group by 1, 2, 3, 4, 5`,
     [from, to],
   );

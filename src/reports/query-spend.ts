@@ -16,7 +16,12 @@ export interface SpendQuery {
   by: SpendGroup;
   /** Zone in which `day` groups begin (needed for `by: 'day'`). Default UTC. */
   tz?: string;
+  /** Only jobs' own calls (ledger purpose `job`), leaving eval and judge calls out. Default false. */
+  jobsOnly?: boolean;
 }
+
+/** The ledger condition that leaves eval and judge calls out. */
+export const JOB_CALLS = `purpose = 'job'`;
 
 /**
  * Spend of the calls started in `[from, to)`, grouped. Calls charged to several budgets count
@@ -38,7 +43,7 @@ export async function querySpend(pool: pg.Pool, query: SpendQuery): Promise<Spen
     `select ${key} as key, coalesce(sum(l.cost_micros), 0) as spent, count(*)::int as calls,
        coalesce(sum(l.act_input_tokens), 0) as input_tokens, coalesce(sum(l.act_output_tokens), 0) as output_tokens
      from ledger l ${join}
-     where l.status in ${SPENT_STATUSES} and l.started_at >= $1 and l.started_at < $2
+     where l.status in ${SPENT_STATUSES} and l.started_at >= $1 and l.started_at < $2${query.jobsOnly ? ` and l.${JOB_CALLS}` : ''}
      group by 1 order by ${order}`,
     values,
   );
@@ -46,10 +51,10 @@ export async function querySpend(pool: pg.Pool, query: SpendQuery): Promise<Spen
 }
 
 /** Total spend and calls in `[from, to)` (each call once, whatever its budgets). */
-export async function querySpendTotal(pool: pg.Pool, from: Date, to: Date): Promise<{ totalMicros: number; calls: number }> {
+export async function querySpendTotal(pool: pg.Pool, from: Date, to: Date, options: { jobsOnly?: boolean } = {}): Promise<{ totalMicros: number; calls: number }> {
   const { rows } = await pool.query<{ spent: string; calls: number }>(
     `select coalesce(sum(cost_micros), 0) as spent, count(*)::int as calls from ledger
-     where status in ${SPENT_STATUSES} and started_at >= $1 and started_at < $2`,
+     where status in ${SPENT_STATUSES} and started_at >= $1 and started_at < $2${options.jobsOnly ? ` and ${JOB_CALLS}` : ''}`,
     [from, to],
   );
   return { totalMicros: Number(rows[0]?.spent ?? 0), calls: rows[0]?.calls ?? 0 };

@@ -6,6 +6,8 @@ import { EvalCaller } from '../../src/evals/eval-caller.js';
 import type { EvalForecast } from '../../src/evals/forecast-eval.js';
 import { runEval } from '../../src/evals/run-eval.js';
 import { parseJobSpec } from '../../src/jobs/job-spec.js';
+import { gatherReportFigures } from '../../src/reports/gather-report-figures.js';
+import { renderReportMarkdown } from '../../src/reports/render-report-markdown.js';
 import { createLogger } from '../../src/log.js';
 import { NO_CALIBRATION } from '../../src/pricing/calibration.js';
 import { createProviders, type ProviderRegistry } from '../../src/providers/create-providers.js';
@@ -106,5 +108,16 @@ describe('eval calls', () => {
     }
     expect(judged.every((r) => r.model === 'claude-haiku-5-5')).toBe(true);
     expect(report.judgeCostMicros).toBeGreaterThan(0);
+  });
+
+  it('are left out of the report\'s spend and shown on their own line in its quality section', async () => {
+    const today = new Date().toISOString().slice(0, 10);
+    const figures = await gatherReportFigures(env.pool, pipeline.catalog, today, 'UTC');
+    const sum = async (purpose: string) =>
+      Number((await env.pool.query<{ c: string }>("select coalesce(sum(cost_micros), 0) as c from ledger where status = 'settled' and purpose = $1", [purpose])).rows[0]!.c);
+    expect(figures.spend.totalMicros).toBe(await sum('job'));
+    expect(figures.quality!.evalSpend).toMatchObject({ evalMicros: await sum('eval'), judgeMicros: await sum('judge') });
+    expect(figures.quality!.agreement.map((a) => `${a.kind}/${a.model}`)).toEqual(expect.arrayContaining(['classify/llama-3.1-8b', 'summarize/gpt-4o-mini']));
+    expect(renderReportMarkdown({ title: 'test', figures, summary: { status: 'skipped', jobId: null, text: null, model: null, costMicros: 0, reason: null }, chartSvg: '<svg/>', generatedAt: new Date() })).toMatch(/## Quality[\s\S]*Eval and judge calls/);
   });
 });
