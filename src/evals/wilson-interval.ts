@@ -17,5 +17,6 @@ export function wilsonInterval(successes: number, n: number, z = Z95): Interval 
   const z2 = z * z;
   const centre = (p + z2 / (2 * n)) / (1 + z2 / n);
   const half = (z * Math.sqrt((p * (1 - p)) / n + z2 / (4 * n * n))) / (1 + z2 / n);
-  return { lower: Math.max(0, centre - half), upper: Math.min(1, centre + half) };
+  // At 0 and n the bound is exactly 0 or 1; the floating-point difference is not.
+  return { lower: successes <= 0 ? 0 : Math.max(0, centre - half), upper: successes >= n ? 1 : Math.min(1, centre + half) };
 }
