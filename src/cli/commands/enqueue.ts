@@ -5,6 +5,7 @@ import { InputError } from '../../errors.js';
 import { parseJobSpec, type JobSpec } from '../../jobs/job-spec.js';
 import { NO_CALIBRATION } from '../../pricing/calibration.js';
 import { loadCalibration } from '../../pricing/calibration-store.js';
+import { LearnedRatingStore } from '../../router/learned-rating-store.js';
 import { loadCatalog } from '../../pricing/load-catalog.js';
 import { formatDollars } from '../../pricing/money.js';
 import { KINDS, TIERS } from '../../pricing/types.js';
@@ -187,9 +188,11 @@ async function printForecast(ctx: CliContext, items: Item[], problems: Problem[]
   const catalog = loadCatalog(ctx.config);
   const calibration = await loadCalibration(db, { refreshMs: 0 }).catch(() => NO_CALIBRATION);
   const providers = createProviders(ctx.config, { logger: { info: () => {} } });
+  // The learned ratings in force now, as a worker would route with them.
+  const learned = await new LearnedRatingStore(pool).load().catch(() => undefined);
   const byModel = new Map<string, { jobs: number; expectedMicros: number; maxMicros: number }>();
   const jobs = items.map((item) => {
-    const f = forecast(item.spec, catalog, calibration, (p) => providers.unavailableReason(p));
+    const f = forecast(item.spec, catalog, calibration, (p) => providers.unavailableReason(p), undefined, learned);
     const model = f.chosen?.model.id ?? '(none)';
     const row = byModel.get(model) ?? { jobs: 0, expectedMicros: 0, maxMicros: 0 };
     row.jobs++;
