@@ -6,7 +6,7 @@ import type { CatalogModel } from '../pricing/catalog-model.js';
 import type { EstimateRequest } from '../pricing/count-request-tokens.js';
 import { estimate, type Estimate } from '../pricing/estimate.js';
 import type { ProviderId } from '../pricing/types.js';
-import { route, type Route } from './route.js';
+import { route, type LearnedRatingsInForce, type Route } from './route.js';
 
 export interface Forecast {
   route: Route;
@@ -37,6 +37,7 @@ export function forecast(
   calibration: Calibration,
   providerUnavailable: (provider: ProviderId) => string | undefined,
   budgetRoomMicros?: number,
+  learnedRatings?: LearnedRatingsInForce,
 ): Forecast {
   const request = estimateRequestFor(spec);
   const estimates = new Map<string, Estimate>();
@@ -45,7 +46,7 @@ export function forecast(
     estimates.set(model.id, e);
     return { model, estimate: e };
   });
-  const decision = route({ kind: spec.kind, tier: spec.tier, private: spec.private, candidates, providerUnavailable, budgetRoomMicros });
+  const decision = route({ kind: spec.kind, tier: spec.tier, private: spec.private, candidates, providerUnavailable, budgetRoomMicros, ...(learnedRatings ? { learnedRatings } : {}) });
   const model = decision.modelId === undefined ? undefined : catalog.require(decision.modelId);
   return { route: decision, estimates, chosen: model ? { model, estimate: estimates.get(model.id)! } : undefined };
 }

@@ -14,6 +14,7 @@ import { estimateUsageFor } from '../pricing/estimate-usage.js';
 import { loadCatalog } from '../pricing/load-catalog.js';
 import { freeEncoders } from '../pricing/tokenizer.js';
 import { createProviders } from '../providers/create-providers.js';
+import { RatingsInForce, type RatingsInForceOptions } from '../router/ratings-in-force.js';
 import { INTAKE_QUEUE, createIntakeQueue, type IntakeJobData, type IntakeJobResult } from '../queue/queues.js';
 import { connectRedis } from '../queue/redis.js';
 import { JobFence } from './job-fence.js';
@@ -59,6 +60,8 @@ export interface FrugalWorkerOptions extends PipelineOptions {
    */
   ledger?: BudgetLedgerOptions;
   health?: ProviderHealthOptions;
+  /** Reloading of learned ratings (on NOTIFY, and every `reloadMs`, default 30 s). */
+  ratings?: RatingsInForceOptions;
   /** Use this catalog instead of loading one from the configuration. */
   catalog?: Catalog;
   logger?: Logger;
@@ -130,6 +133,11 @@ export class FrugalWorker {
       onAlerts: () => alerts.kick(),
     });
     const records = new JobRecords(dbHandle.db, queue, log);
+    const ratings = new RatingsInForce(dbHandle.pool, config.databaseUrl, {
+      onError: (error: unknown) => log.warn({ err: String(error) }, 'reloading learned ratings failed; the previous ones stay in force'),
+      ...options.ratings,
+    });
+    await ratings.start();
     const runtime: WorkerRuntime = {
       db: dbHandle.db,
       catalog,
@@ -146,6 +154,7 @@ export class FrugalWorker {
       queue,
       log,
       ...(options.metrics ? { metrics: options.metrics } : {}),
+      ratings,
       options: {
         maxCallsPerAttempt: options.maxCallsPerAttempt ?? 4,
         chunkTokens: options.chunkTokens ?? 12_000,
@@ -256,6 +265,7 @@ export class FrugalWorker {
     await this.resources.alerts.stop();
     runtime.health.stop();
     runtime.calibration.stop();
+    await runtime.ratings?.stop();
     await this.resources.stopListening().catch(() => {});
     await runtime.queue.close().catch(() => {});
     await this.resources.redis.quit().catch(() => this.resources.redis.disconnect());

@@ -41,6 +41,15 @@ export interface SimModelKnobs {
    * model is reported as cached input (in 128-token steps). Default false.
    */
   promptCache: boolean;
+  /**
+   * Share of classification answers (a schema whose only property is an enum) given another of
+   * the offered labels. Decided per prompt and seed, not per request. Default 0.
+   */
+  wrongLabelRate: number;
+  /** Share of other structured answers with one required field wrong (per prompt and seed). Default 0. */
+  wrongFieldRate: number;
+  /** Share of free-text answers that are a weak, generic summary instead of one from the source (per prompt and seed). Default 0. */
+  weakSummaryRate: number;
 }
 
 export interface SimConfig {
@@ -69,6 +78,9 @@ export const DEFAULT_KNOBS: Omit<SimModelKnobs, 'contextWindow'> = {
   refusalRate: 0,
   defaultMaxOutputTokens: 8192,
   promptCache: false,
+  wrongLabelRate: 0,
+  wrongFieldRate: 0,
+  weakSummaryRate: 0,
 };
 
 export function defaultSimConfig(): SimConfig {
@@ -92,6 +104,9 @@ const knobsSchema = z
     contextWindow: count.nullable(),
     defaultMaxOutputTokens: count,
     promptCache: z.boolean(),
+    wrongLabelRate: rate,
+    wrongFieldRate: rate,
+    weakSummaryRate: rate,
   })
   .partial()
   .strict();
