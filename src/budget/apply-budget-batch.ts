@@ -3,6 +3,7 @@ import type { Usage } from '../pricing/types.js';
 import { CallIdReusedError } from './call-id-reused-error.js';
 import { nowSql, periodEndSql, periodStartSql } from './period-sql.js';
 import type {
+  CallPurpose,
   ChargedBudget,
   LedgerStatus,
   RecordedAlert,
@@ -22,6 +23,8 @@ export interface NormalizedReserve {
   attempt: number;
   seq: number;
   kind: string;
+  /** `job`, or `eval`/`judge` for eval calls, which `kind:` budgets never charge. */
+  purpose: CallPurpose;
   model: string;
   provider: string;
   budgetNames: string[];
@@ -223,10 +226,10 @@ const SQL = {
   // Every write of a batch in one statement: one round trip while the hot rows are locked.
   writes: `
     with new_ledger as (
-      insert into ledger (call_id, job_id, attempt, seq, kind, model, provider, est_input_tokens, est_output_tokens, est_cost_micros, reserved_micros, started_at)
-      select u.call_id, u.job_id, u.attempt, u.seq, u.kind, u.model, u.provider, u.ein, u.eout, u.ecost, u.reserved, ${nowSql('$1')}
-      from unnest($2::uuid[], $3::text[], $4::int[], $5::int[], $6::text[], $7::text[], $8::text[], $9::int[], $10::int[], $11::bigint[], $12::bigint[])
-        as u(call_id, job_id, attempt, seq, kind, model, provider, ein, eout, ecost, reserved)
+      insert into ledger (call_id, job_id, attempt, seq, kind, model, provider, est_input_tokens, est_output_tokens, est_cost_micros, reserved_micros, purpose, started_at)
+      select u.call_id, u.job_id, u.attempt, u.seq, u.kind, u.model, u.provider, u.ein, u.eout, u.ecost, u.reserved, u.purpose, ${nowSql('$1')}
+      from unnest($2::uuid[], $3::text[], $4::int[], $5::int[], $6::text[], $7::text[], $8::text[], $9::int[], $10::int[], $11::bigint[], $12::bigint[], $35::text[])
+        as u(call_id, job_id, attempt, seq, kind, model, provider, ein, eout, ecost, reserved, purpose)
       on conflict (call_id) do nothing
       returning call_id
     ), new_charges as (
@@ -357,7 +360,7 @@ async function applyInTransaction(
     });
   if (reserves.length > 0) {
     const names = [...new Set(reserves.flatMap((r) => r.budgetNames))];
-    const kindScopes = [...new Set(reserves.map((r) => `kind:${r.kind}`))];
+    const kindScopes = [...new Set(reserves.filter((r) => r.purpose === 'job').map((r) => `kind:${r.kind}`))];
     const { rows } = await client.query<LockedForReserveRow>({
       name: 'frugal-budget-lock-for-reserves',
       text: SQL.lockForReserves,
@@ -465,6 +468,7 @@ async function applyInTransaction(
         touched.map((p) => p.refused),
         touched.map((p) => p.exhausted),
         updates.map((u) => (u.usage ? (u.usage.reasoningTokens ?? 0) : null)),
+        newRows.map((r) => r.purpose),
       ],
     });
     written = rows[0]!;
@@ -500,7 +504,9 @@ function decideReserve(
   newRows: NormalizedReserve[],
   newCharges: Array<{ callId: string; budgetId: number; periodStart: Date }>,
 ): ItemOutcome {
-  const applicable = budgets.filter((b) => b.scope === 'global' || b.scope === `kind:${request.kind}` || request.budgetNames.includes(b.name));
+  const applicable = budgets.filter(
+    (b) => b.scope === 'global' || (request.purpose === 'job' && b.scope === `kind:${request.kind}`) || request.budgetNames.includes(b.name),
+  );
   const unknown = request.budgetNames.filter((name) => !budgets.some((b) => b.name === name));
   if (unknown.length > 0) return { ok: false, error: new UnknownBudgetError(unknown) };
   const x = request.maxCostMicros;

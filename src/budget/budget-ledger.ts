@@ -6,6 +6,7 @@ import { formatDollars } from '../pricing/money.js';
 import type { Usage } from '../pricing/types.js';
 import { applyBudgetBatch, type BatchItem, type BatchResult, type ClosedCall, type ItemOutcome, type ItemValue, type NormalizedReserve } from './apply-budget-batch.js';
 import { GroupCommitter, type GroupCommitOptions } from '../db/group-committer.js';
+import { CALL_PURPOSES, type CallPurpose } from './types.js';
 import type { CloseStaleResult, RecordedAlert, ReleaseResult, ReserveRequest, ReserveResult, SettleInput, SettleResult } from './types.js';
 import { syncResultCosts } from './sync-result-costs.js';
 import { UnpricedCallError } from './unpriced-call-error.js';
@@ -215,6 +216,7 @@ function normalizeReserve(request: ReserveRequest): NormalizedReserve {
     attempt: checkCount(request.attempt ?? 0, 'attempt'),
     seq: checkCount(request.seq ?? 0, 'seq'),
     kind: text(request.kind, 'kind'),
+    purpose: checkPurpose(request.purpose ?? 'job'),
     model,
     provider: text(request.provider, 'provider'),
     budgetNames: [...new Set(names)],
@@ -223,6 +225,13 @@ function normalizeReserve(request: ReserveRequest): NormalizedReserve {
     estOutputTokens: checkCount(request.estOutputTokens ?? 0, 'estOutputTokens'),
     estCostMicros: checkMicros(request.estCostMicros ?? 0, 'estCostMicros'),
   };
+}
+
+function checkPurpose(value: unknown): CallPurpose {
+  if (!CALL_PURPOSES.includes(value as CallPurpose)) {
+    throw new InputError(`reservation field purpose ${JSON.stringify(value)} is not known`, `give one of ${CALL_PURPOSES.join(', ')}`);
+  }
+  return value as CallPurpose;
 }
 
 function checkMicros(value: number, field: string): number {

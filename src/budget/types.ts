@@ -55,6 +55,14 @@ export interface BudgetStatus extends BudgetDefinition {
   exhausted: boolean;
 }
 
+/**
+ * Why a call was made: `job` (a job's own call, the default), `eval` (a candidate's answer in an
+ * eval) or `judge` (a pairwise judgment in an eval). Eval calls never charge `kind:` budgets and
+ * are left out of reports' job figures and of the results = ledger invariant.
+ */
+export const CALL_PURPOSES = ['job', 'eval', 'judge'] as const;
+export type CallPurpose = (typeof CALL_PURPOSES)[number];
+
 /** What a worker asks before a provider call. */
 export interface ReserveRequest {
   /** UUID of this provider call; a retry, a cascade step and a redelivery each have their own. */
@@ -65,6 +73,8 @@ export interface ReserveRequest {
   /** Order of the call within its attempt. Default 0. */
   seq?: number;
   kind: string;
+  /** Default `job`. `eval` and `judge` calls are charged to named and global budgets only. */
+  purpose?: CallPurpose;
   model: string;
   provider: string;
   /** Budgets the job names; `global` and `kind:<kind>` budgets apply without being named. */

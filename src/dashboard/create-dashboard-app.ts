@@ -20,6 +20,8 @@ import { renderLayout, renderProblem, type PageContext } from './pages/render-la
 import { renderLoginPage } from './pages/render-login-page.js';
 import { renderOverviewPage } from './pages/render-overview-page.js';
 import { renderPendingPage } from './pages/render-pending-page.js';
+import { renderRatingsPage } from './pages/render-ratings-page.js';
+import { collectRatings } from '../cli/commands/ratings.js';
 import { renderReportPage, renderReportsPage } from './pages/render-reports-page.js';
 import { SPEND_PAGE_GROUPS, renderSpendPage } from './pages/render-spend-page.js';
 
@@ -174,8 +176,8 @@ export async function createDashboardApp(data: DashboardData, access: DashboardA
     return afterAction(c, '/', { id: alert.id, acknowledgedAt: alert.acknowledgedAt });
   });
 
-  app.get('/batches', (c) => page(c, 'Batches', 'Batches', renderPendingPage('batches')));
-  app.get('/ratings', (c) => page(c, 'Ratings', 'Ratings', renderPendingPage('ratings')));
+  app.get('/batches', (c) => page(c, 'Batches', 'Batches', renderPendingPage()));
+  app.get('/ratings', async (c) => page(c, 'Ratings', 'Ratings', renderRatingsPage(await collectRatings(data.ctx))));
   app.get('/reports', async (c) => page(c, 'Reports', 'Reports', renderReportsPage(c.get('page'), await data.reports())));
   app.get('/reports/:id{[0-9]+}', async (c) => {
     const report = await data.report(Number(c.req.param('id')));

@@ -3,10 +3,11 @@ import pg from 'pg';
 import { InputError, SchemaMissingError, ServiceUnavailableError, redactUrl } from '../errors.js';
 import * as batches from './schema/batches.js';
 import * as budget from './schema/budget.js';
+import * as evals from './schema/evals.js';
 import * as jobs from './schema/jobs.js';
 import * as pricing from './schema/pricing.js';
 
-export const schema = { ...batches, ...budget, ...jobs, ...pricing };
+export const schema = { ...batches, ...budget, ...jobs, ...pricing, ...evals };
 export type Schema = typeof schema;
 export type Db = NodePgDatabase<Schema>;
 

@@ -3,7 +3,8 @@ import type { Catalog } from '../pricing/catalog.js';
 import type { CatalogModel } from '../pricing/catalog-model.js';
 import { costMicros } from '../pricing/cost-micros.js';
 import { KINDS, type Kind } from '../pricing/types.js';
-import { REPORT_TITLE_PREFIX, SPENT_STATUSES, dayRange, notReportSummarySql, querySpend, querySpendTotal } from './query-spend.js';
+import { gatherQualityFigures } from './gather-quality-figures.js';
+import { JOB_CALLS, REPORT_TITLE_PREFIX, SPENT_STATUSES, dayRange, notReportSummarySql, querySpend, querySpendTotal } from './query-spend.js';
 import type { AlertFigure, EstimateFigures, JobFigures, PremiumFigures, ReportFigures } from './report-figures.js';
 
 export interface GatherOptions {
@@ -22,15 +23,17 @@ export interface GatherOptions {
 export async function gatherReportFigures(pool: pg.Pool, catalog: Catalog, date: string, tz: string, options: GatherOptions = {}): Promise<ReportFigures> {
   const { from, to } = await dayRange(pool, date, date, tz);
   const own = options.withoutReportSummaries ?? false;
-  const [total, byBudget, byModel, byKind, jobs, estimate, premium, alerts] = await Promise.all([
-    querySpendTotal(pool, from, to, { withoutReportSummaries: own }),
-    querySpend(pool, { from, to, by: 'budget', withoutReportSummaries: own }),
-    querySpend(pool, { from, to, by: 'model', withoutReportSummaries: own }),
-    querySpend(pool, { from, to, by: 'kind', withoutReportSummaries: own }),
+  // Eval and judge calls are left out of the job figures; the quality section shows them apart.
+  const [total, byBudget, byModel, byKind, jobs, estimate, premium, alerts, quality] = await Promise.all([
+    querySpendTotal(pool, from, to, { withoutReportSummaries: own, jobsOnly: true }),
+    querySpend(pool, { from, to, by: 'budget', withoutReportSummaries: own, jobsOnly: true }),
+    querySpend(pool, { from, to, by: 'model', withoutReportSummaries: own, jobsOnly: true }),
+    querySpend(pool, { from, to, by: 'kind', withoutReportSummaries: own, jobsOnly: true }),
     jobFigures(pool, from, to, own),
     estimateFigures(pool, from, to, own),
     premiumFigures(pool, catalog, from, to, own),
     alertFigures(pool, from, to),
+    gatherQualityFigures(pool, catalog, from, to),
   ]);
   return {
     date,
@@ -42,6 +45,7 @@ export async function gatherReportFigures(pool: pg.Pool, catalog: Catalog, date:
     estimate,
     premium,
     alerts,
+    quality,
   };
 }
 
@@ -74,7 +78,7 @@ async function jobFigures(pool: pg.Pool, from: Date, to: Date, withoutReportSumm
 async function estimateFigures(pool: pg.Pool, from: Date, to: Date, withoutReportSummaries: boolean): Promise<EstimateFigures> {
   const { rows } = await pool.query<{ model: string; calls: number; est: string; act: string }>(
     `select model, count(*)::int as calls, sum(est_cost_micros) as est, sum(cost_micros) as act from ledger l
-     where status = 'settled' and not usage_estimated and started_at >= $1 and started_at < $2${withoutReportSummaries ? ` and ${notReportSummarySql('l')}` : ''}
+     where status = 'settled' and not usage_estimated and started_at >= $1 and started_at < $2 and ${JOB_CALLS}${withoutReportSummaries ? ` and ${notReportSummarySql('l')}` : ''}
      group by model order by model`,
     [from, to],
   );
@@ -102,7 +106,7 @@ async function premiumFigures(pool: pg.Pool, catalog: Catalog, from: Date, to: D
        act_input_tokens as input, act_cached_input_tokens as cached, act_output_tokens as output,
        count(*)::int as n, sum(cost_micros) as cost
      from ledger l
-     where status in ${SPENT_STATUSES} and started_at >= $1 and started_at < $2${withoutReportSummaries ? ` and ${notReportSummarySql('l')}` : ''}
+     where status in ${SPENT_STATUSES} and started_at >= $1 and started_at < $2 and ${JOB_CALLS}${withoutReportSummaries ? ` and ${notReportSummarySql('l')}` : ''}
      group by 1, 2, 3, 4, 5`,
     [from, to],
   );

@@ -29,7 +29,12 @@ export interface SpendQuery {
   tz?: string;
   /** Leave out the calls of daily reports' own summaries. Default false. */
   withoutReportSummaries?: boolean;
+  /** Only jobs' own calls (ledger purpose `job`), leaving eval and judge calls out. Default false. */
+  jobsOnly?: boolean;
 }
+
+/** The ledger condition that leaves eval and judge calls out. */
+export const JOB_CALLS = `purpose = 'job'`;
 
 /**
  * Spend of the calls started in `[from, to)`, grouped. Calls charged to several budgets count
@@ -54,7 +59,7 @@ export async function querySpend(pool: pg.Pool, query: SpendQuery): Promise<Spen
        coalesce(sum(l.act_input_tokens), 0) as input_tokens, coalesce(sum(l.act_output_tokens), 0) as output_tokens,
        coalesce(sum(l.reasoning_tokens), 0) as reasoning_tokens
      from ledger l ${join}
-     where l.status in ${SPENT_STATUSES} and l.started_at >= $1 and l.started_at < $2${query.withoutReportSummaries ? ` and ${notReportSummarySql('l')}` : ''}
+     where l.status in ${SPENT_STATUSES} and l.started_at >= $1 and l.started_at < $2${query.jobsOnly ? ` and l.${JOB_CALLS}` : ''}${query.withoutReportSummaries ? ` and ${notReportSummarySql('l')}` : ''}
      group by 1 order by ${order}`,
     values,
   );
@@ -69,10 +74,10 @@ export async function querySpend(pool: pg.Pool, query: SpendQuery): Promise<Spen
 }
 
 /** Total spend and calls in `[from, to)` (each call once, whatever its budgets). */
-export async function querySpendTotal(pool: pg.Pool, from: Date, to: Date, options: { withoutReportSummaries?: boolean } = {}): Promise<{ totalMicros: number; calls: number }> {
+export async function querySpendTotal(pool: pg.Pool, from: Date, to: Date, options: { withoutReportSummaries?: boolean; jobsOnly?: boolean } = {}): Promise<{ totalMicros: number; calls: number }> {
   const { rows } = await pool.query<{ spent: string; calls: number }>(
     `select coalesce(sum(cost_micros), 0) as spent, count(*)::int as calls from ledger l
-     where status in ${SPENT_STATUSES} and started_at >= $1 and started_at < $2${options.withoutReportSummaries ? ` and ${notReportSummarySql('l')}` : ''}`,
+     where status in ${SPENT_STATUSES} and started_at >= $1 and started_at < $2${options.jobsOnly ? ` and ${JOB_CALLS}` : ''}${options.withoutReportSummaries ? ` and ${notReportSummarySql('l')}` : ''}`,
     [from, to],
   );
   return { totalMicros: Number(rows[0]?.spent ?? 0), calls: rows[0]?.calls ?? 0 };

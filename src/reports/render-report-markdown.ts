@@ -1,5 +1,5 @@
 import { formatDollars } from '../pricing/money.js';
-import type { ReportFigures, ReportSummary, SpendRow } from './report-figures.js';
+import type { QualityFigures, ReportFigures, ReportSummary, SpendRow } from './report-figures.js';
 import { svgDataUri } from './render-spend-chart.js';
 import { explainNegativeSaving } from './explain-negative-saving.js';
 
@@ -89,6 +89,8 @@ export function renderReportMarkdown(input: RenderReportInput): string {
   }
   lines.push('');
 
+  if (f.quality) lines.push(...qualitySection(f.quality), '');
+
   lines.push('## Alerts raised', '');
   if (f.alerts.length === 0) lines.push('None.');
   else {
@@ -103,6 +105,33 @@ export function renderReportMarkdown(input: RenderReportInput): string {
   lines.push('');
   return lines.join('\n');
 }
+
+function qualitySection(q: QualityFigures): string[] {
+  const out = ['## Quality', ''];
+  if (q.agreement.length === 0) out.push('No eval has run yet (`frugal eval --kind K`).');
+  else {
+    out.push(
+      ...table(
+        ['Kind', 'Model', 'Agreement', '95 % interval', 'Items', 'Reference'],
+        q.agreement.map((a) => [a.kind, a.model, pct(a.agreement), `${pct(a.lower)}–${pct(a.upper)}`, String(a.items), a.reference]),
+        [false, false, true, true, true, false],
+      ),
+      '',
+      '_Agreement with the reference model\'s answers, not with the truth._',
+    );
+  }
+  out.push('');
+  if (q.learnedRouting === null) out.push('- **Routed on learned ratings:** none are in force; the catalog decided every route.');
+  else {
+    out.push(
+      `- **Routed on learned ratings:** the day's ${q.learnedRouting.calls} settled job call(s) cost ${formatDollars(q.learnedRouting.actualMicros)}; re-priced on the cheapest model whose rating in force meets each job's tier, ${formatDollars(q.learnedRouting.learnedMicros)}.`,
+    );
+  }
+  out.push(`- **Eval and judge calls:** ${formatDollars(q.evalSpend.evalMicros)} on answers and ${formatDollars(q.evalSpend.judgeMicros)} on judgments (${q.evalSpend.calls} call(s)), not counted in the spend above.`);
+  return out;
+}
+
+const pct = (x: number) => `${(x * 100).toFixed(1)} %`;
 
 function spendTable(what: string, rows: readonly SpendRow[]): string[] {
   if (rows.length === 0) return ['Nothing was spent this day.'];

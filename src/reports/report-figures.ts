@@ -15,6 +15,17 @@ export interface ReportFigures {
   estimate: EstimateFigures;
   premium: PremiumFigures;
   alerts: AlertFigure[];
+  /** Agreement from the latest evals, what learned routing would have cost, eval spend. Absent in reports stored before evals existed. */
+  quality?: QualityFigures;
+}
+
+export interface QualityFigures {
+  /** Per model and kind, from the latest eval run of each kind. */
+  agreement: Array<{ kind: string; model: string; reference: string; items: number; agreement: number; lower: number; upper: number; runId: number }>;
+  /** The day's settled job calls re-priced on the model learned routing would pick (null: no learned ratings in force). */
+  learnedRouting: { actualMicros: number; learnedMicros: number; calls: number } | null;
+  /** The day's eval and judge calls: real money, kept apart from the jobs' spend. */
+  evalSpend: { evalMicros: number; judgeMicros: number; calls: number };
 }
 
 export interface SpendFigures {

@@ -11,13 +11,15 @@ import { chunkJobs, combineSpec } from '../queue/long-documents.js';
 import { chunkTokensFor } from './chunk-size.js';
 import { priceInBatch } from './price-in-batch.js';
 import { estimateRequestFor } from './forecast.js';
-import { route, type Route } from './route.js';
+import { route, type Route, type LearnedRatingsInForce } from './route.js';
 
 export interface ForecastJobOptions {
   /** Largest piece of a long document summarized in one call, as the worker is configured. Default 12,000. */
   chunkTokens?: number;
   /** Whether a job (or part) may go to this model's batch API (its deadline leaves the vendor's window). Default: never. */
   batchEligible?: (spec: JobSpec, model: CatalogModel) => boolean;
+  /** Learned ratings in force, as a worker would route with them. Default: the catalog's ratings. */
+  learnedRatings?: LearnedRatingsInForce;
 }
 
 /** The calls of one step of a job on one model: the whole job, its chunks, a reduce level, or the final combine. */
@@ -64,7 +66,7 @@ export function forecastJob(
   providerUnavailable: (provider: ProviderId) => string | undefined,
   options: ForecastJobOptions = {},
 ): JobForecast {
-  const routeOf = (s: JobSpec) => routeSpec(s, catalog, calibration, providerUnavailable, options.batchEligible);
+  const routeOf = (s: JobSpec) => routeSpec(s, catalog, calibration, providerUnavailable, options.batchEligible, options.learnedRatings);
   const limit = chunkLimit(spec, catalog, calibration, providerUnavailable, options.chunkTokens ?? 12_000);
   const payload = spec.payload as SummarizePayload;
   const long = spec.kind === 'summarize' && payload.part === undefined && limit > 0 && Buffer.byteLength(payload.text, 'utf8') > limit && countTokens(payload.text, 'cl100k_base') > limit;
@@ -125,7 +127,7 @@ export function forecastJob(
  * model out), or undefined. Cheap: no token is counted; a job too long for every window is split,
  * not refused.
  */
-export function whyNoModel(spec: JobSpec, catalog: Catalog, providerUnavailable: (provider: ProviderId) => string | undefined): string | undefined {
+export function whyNoModel(spec: JobSpec, catalog: Catalog, providerUnavailable: (provider: ProviderId) => string | undefined, learnedRatings?: LearnedRatingsInForce): string | undefined {
   const free = { maxInputTokens: 0, maxOutputTokens: 0, expectedCostMicros: 0, maxCostMicros: 0 };
   const decision = route({
     kind: spec.kind,
@@ -134,6 +136,7 @@ export function whyNoModel(spec: JobSpec, catalog: Catalog, providerUnavailable:
     candidates: catalog.list().map((model) => ({ model, estimate: free })),
     providerUnavailable,
     budgetRoomMicros: undefined,
+    ...(learnedRatings ? { learnedRatings } : {}),
   });
   return decision.modelId === undefined ? noModelText(decision, spec) : undefined;
 }
@@ -158,6 +161,7 @@ function routeSpec(
   calibration: Calibration,
   providerUnavailable: (provider: ProviderId) => string | undefined,
   batchEligible?: (spec: JobSpec, model: CatalogModel) => boolean,
+  learnedRatings?: LearnedRatingsInForce,
 ): { route: Route; chosen: Chosen | undefined } {
   const request = estimateRequestFor(spec);
   const estimates = new Map<string, Estimate>();
@@ -178,6 +182,7 @@ function routeSpec(
     })),
     providerUnavailable,
     budgetRoomMicros: undefined,
+    ...(learnedRatings ? { learnedRatings } : {}),
   });
   if (decision.modelId === undefined) return { route: decision, chosen: undefined };
   const model = catalog.require(decision.modelId);

@@ -7,7 +7,7 @@ import type { EstimateRequest } from '../pricing/count-request-tokens.js';
 import { estimate, type Estimate } from '../pricing/estimate.js';
 import type { ProviderId } from '../pricing/types.js';
 import { priceInBatch } from './price-in-batch.js';
-import { route, type Route } from './route.js';
+import { route, type LearnedRatingsInForce, type Route } from './route.js';
 
 export interface Forecast {
   route: Route;
@@ -38,6 +38,7 @@ export function forecast(
   calibration: Calibration,
   providerUnavailable: (provider: ProviderId) => string | undefined,
   budgetRoomMicros?: number,
+  learnedRatings?: LearnedRatingsInForce,
   /** Whether the job may go to this model's batch API (its deadline leaves the vendor's window). Default: never. */
   batchEligible: (model: CatalogModel) => boolean = () => false,
 ): Forecast {
@@ -48,7 +49,7 @@ export function forecast(
     estimates.set(model.id, e);
     return { model, estimate: e, ...(batchEligible(model) ? { batch: { estimate: priceInBatch(e, model) } } : {}) };
   });
-  const decision = route({ kind: spec.kind, tier: spec.tier, private: spec.private, candidates, providerUnavailable, budgetRoomMicros });
+  const decision = route({ kind: spec.kind, tier: spec.tier, private: spec.private, candidates, providerUnavailable, budgetRoomMicros, ...(learnedRatings ? { learnedRatings } : {}) });
   const model = decision.modelId === undefined ? undefined : catalog.require(decision.modelId);
   const chosen = model ? { model, estimate: decision.mode === 'batch' ? priceInBatch(estimates.get(model.id)!, model) : estimates.get(model.id)! } : undefined;
   return { route: decision, estimates, chosen };

@@ -1,7 +1,7 @@
 import type { CatalogModel } from '../pricing/catalog-model.js';
 import type { Estimate } from '../pricing/estimate.js';
 import { formatDollars } from '../pricing/money.js';
-import { ratingMeetsTier, type Kind, type ProviderId, type Tier } from '../pricing/types.js';
+import { ratingMeetsTier, type Kind, type ProviderId, type Rating, type Tier } from '../pricing/types.js';
 
 /** What the router needs to know of a catalog model. */
 export type RoutableModel = Pick<CatalogModel, 'id' | 'provider' | 'contextWindow' | 'ratings' | 'typicalLatencyMs'>;
@@ -54,6 +54,20 @@ export interface RouteRequest {
   failedModels?: ReadonlyArray<{ modelId: string }>;
   /** Models to skip for other reasons (their window turned out too small, they refused), with the reason. */
   skipModels?: ReadonlyMap<string, string>;
+  /**
+   * Learned ratings in force (`frugal ratings apply`), by model id and kind; they replace the
+   * catalog's rating of that model for that kind. Default: none, the catalog decides.
+   */
+  learnedRatings?: LearnedRatingsInForce;
+}
+
+/** Ratings put in force from eval evidence: model id → kind → rating. */
+export type LearnedRatingsInForce = ReadonlyMap<string, Partial<Record<Kind, Rating>>>;
+
+/** The rating the router uses for a model and kind, and whether a learned rating set it. */
+export function ratingInForce(model: RoutableModel, kind: Kind, learned: LearnedRatingsInForce | undefined): { rating: Rating; learned: boolean } {
+  const rating = learned?.get(model.id)?.[kind];
+  return rating === undefined ? { rating: model.ratings[kind], learned: false } : { rating, learned: true };
 }
 
 export interface CandidateVerdict {
@@ -81,6 +95,11 @@ export interface Route {
    * fail.
    */
   blockedByBudget: boolean;
+  /**
+   * A learned rating decided the route: the chosen model's rating is a learned one, or a learned
+   * rating changed whether some candidate qualifies for the job's tier.
+   */
+  learnedRating: boolean;
   candidates: CandidateVerdict[];
 }
 
@@ -151,19 +170,30 @@ export function route(request: RouteRequest): Route {
         ? `its maximum cost of ${formatDollars(v.maxCostMicros)} is more than the ${formatDollars(room)} left on the job's hard budgets`
         : `its expected cost of ${formatDollars(v.expectedCostMicros)} is more than the ${formatDollars(chosen!.expectedCostMicros)} expected on ${label(chosen!)}`;
   }
+  const learned = request.learnedRatings;
+  const learnedRating =
+    learned !== undefined &&
+    learned.size > 0 &&
+    request.candidates.some((c) => {
+      const inForce = ratingInForce(c.model, request.kind, learned);
+      if (!inForce.learned) return false;
+      return c.model.id === chosen?.modelId || ratingMeetsTier(inForce.rating, request.tier) !== ratingMeetsTier(c.model.ratings[request.kind], request.tier);
+    });
   return {
     modelId: chosen?.modelId,
     mode: chosen?.mode ?? 'sync',
     blockedByBudget: chosen === undefined && qualified.length > 0,
+    learnedRating,
     candidates: entries.map(({ latencyMs: _latency, candidate: _candidate, ...v }) => v),
   };
 }
 
 /** Why a model cannot take the job whatever it costs (the window aside), or undefined. */
 function disqualifyByRules(request: RouteRequest, model: RoutableModel): string | undefined {
-  const rating = model.ratings[request.kind];
-  if (rating === 'none') return `it is not used for ${request.kind}`;
-  if (!ratingMeetsTier(rating, request.tier)) return `it is rated ${rating} for ${request.kind}, below the ${request.tier} tier`;
+  const { rating, learned } = ratingInForce(model, request.kind, request.learnedRatings);
+  const by = learned ? ' (learned)' : '';
+  if (rating === 'none') return `it is not used for ${request.kind}${by}`;
+  if (!ratingMeetsTier(rating, request.tier)) return `it is rated ${rating} for ${request.kind}${by}, below the ${request.tier} tier`;
   if (request.failedModels?.some((f) => f.modelId === model.id)) return 'its answer failed the output check in this attempt';
   const skip = request.skipModels?.get(model.id);
   if (skip) return skip;

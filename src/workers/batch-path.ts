@@ -114,7 +114,7 @@ export class BatchPath {
     if (!row || row.state === 'dropped') return { kind: 'sync', reason: 'the batch call was never collected' };
     if (row.outcome === 'succeeded' && row.line) {
       const vendor = this.vendor(model.provider);
-      const route: Route = row.route ?? { modelId: model.id, mode: 'batch', blockedByBudget: false, candidates: [] };
+      const route: Route = row.route ?? { modelId: model.id, mode: 'batch', blockedByBudget: false, learnedRating: false, candidates: [] };
       if (vendor) return { kind: 'answer', model, route, response: vendor.parseAnswer(row.line.body, { ...request, model: model.providerModelId }) };
     }
     if (row.outcome === 'bad_request') return { kind: 'bad_request', model, reason: `${model.id} refused the batch line (${row.line?.statusCode ?? '4xx'})` };

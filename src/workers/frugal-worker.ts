@@ -16,6 +16,7 @@ import { estimateUsageFor } from '../pricing/estimate-usage.js';
 import { loadCatalog } from '../pricing/load-catalog.js';
 import { freeEncoders } from '../pricing/tokenizer.js';
 import { createProviders } from '../providers/create-providers.js';
+import { RatingsInForce, type RatingsInForceOptions } from '../router/ratings-in-force.js';
 import { INTAKE_QUEUE, createIntakeQueue, type IntakeJobData, type IntakeJobResult } from '../queue/queues.js';
 import { connectRedis } from '../queue/redis.js';
 import { JobFence } from './job-fence.js';
@@ -66,6 +67,8 @@ export interface FrugalWorkerOptions extends PipelineOptions {
    * how often this process moves them along (default 5,000 ms), and `enabled` (default true).
    */
   batches?: ProviderBatchOptions & { tickMs?: number; enabled?: boolean };
+  /** Reloading of learned ratings (on NOTIFY, and every `reloadMs`, default 30 s). */
+  ratings?: RatingsInForceOptions;
   /** Use this catalog instead of loading one from the configuration. */
   catalog?: Catalog;
   logger?: Logger;
@@ -144,6 +147,11 @@ export class FrugalWorker {
       // Settled batch lines free budget room: jobs waiting for it look again.
       records.wake().catch((error: unknown) => log.warn({ err: String(error) }, 'waking jobs failed'));
     }, options.batches);
+    const ratings = new RatingsInForce(dbHandle.pool, config.databaseUrl, {
+      onError: (error: unknown) => log.warn({ err: String(error) }, 'reloading learned ratings failed; the previous ones stay in force'),
+      ...options.ratings,
+    });
+    await ratings.start();
     const runtime: WorkerRuntime = {
       db: dbHandle.db,
       catalog,
@@ -161,6 +169,7 @@ export class FrugalWorker {
       log,
       ...(vendors.size > 0 ? { batches: { vendors, coordinator } } : {}),
       ...(options.metrics ? { metrics: options.metrics } : {}),
+      ratings,
       options: {
         maxCallsPerAttempt: options.maxCallsPerAttempt ?? 4,
         chunkTokens: options.chunkTokens ?? 12_000,
@@ -281,6 +290,7 @@ export class FrugalWorker {
     await this.resources.alerts.stop();
     runtime.health.stop();
     runtime.calibration.stop();
+    await runtime.ratings?.stop();
     await this.resources.stopListening().catch(() => {});
     await runtime.queue.close().catch(() => {});
     await this.resources.redis.quit().catch(() => this.resources.redis.disconnect());

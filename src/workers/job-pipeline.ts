@@ -198,6 +198,7 @@ export class JobPipeline {
         budgetRoomMicros: state.roomMicros,
         failedModels: state.failed,
         skipModels: state.skip,
+        ...(rt.ratings ? { learnedRatings: rt.ratings.current } : {}),
       };
       const decision = route(routeRequest);
       state.route = decision;

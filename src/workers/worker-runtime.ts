@@ -7,6 +7,7 @@ import type { Logger } from '../log.js';
 import type { CalibrationStore } from '../pricing/calibration-store.js';
 import type { Catalog } from '../pricing/catalog.js';
 import type { ProviderRegistry } from '../providers/create-providers.js';
+import type { RatingsInForce } from '../router/ratings-in-force.js';
 import type { IntakeJobData, IntakeJobResult } from '../queue/queues.js';
 import type { JobFence } from './job-fence.js';
 import type { JobRecords } from './job-records.js';
@@ -64,5 +65,7 @@ export interface WorkerRuntime {
   batches?: { vendors: ReadonlyMap<string, BatchVendor>; coordinator: ProviderBatchCoordinator };
   /** Counters and histograms of this process; none by default. */
   metrics?: PipelineMetrics;
+  /** Learned ratings in force, kept current without a restart. Absent: the catalog decides. */
+  ratings?: RatingsInForce;
   options: Required<Omit<PipelineOptions, 'callTimeoutMs'>> & { callTimeoutMs: number | undefined };
 }

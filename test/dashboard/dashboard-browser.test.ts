@@ -171,14 +171,18 @@ describe('the dashboard in a browser, after a day of work on the simulator', () 
     await screenshot('dashboard-job');
   }, 60_000);
 
-  it('shows Bull Board read-only, and honest Batches, Ratings and Reports pages', async () => {
+  it('shows Bull Board read-only, the ratings in force, and honest Batches and Reports pages', async () => {
     await page.goto(`${dashboard.url}/queues`);
     await page.getByText('intake').first().waitFor({ timeout: 20_000 });
     await screenshot('dashboard-queues');
-    for (const path of ['/batches', '/ratings']) {
-      await page.goto(`${dashboard.url}${path}`);
-      expect(await text('#pending')).toMatch(/ha(s|ve) not landed/);
-    }
+    await page.goto(`${dashboard.url}/batches`);
+    expect(await text('#pending')).toMatch(/has not landed/);
+    // Ratings: a row per model and kind, in force from the catalog until an eval's ratings are applied.
+    await page.goto(`${dashboard.url}/ratings`);
+    const rows = await page.locator('#ratings tr[data-model]').count();
+    expect(rows).toBeGreaterThanOrEqual(5 * 4);
+    const inForce = await page.locator('#ratings [data-field="in-force"]').allTextContents();
+    expect(inForce.every((t) => t.endsWith('(catalog)'))).toBe(true);
     await page.goto(`${dashboard.url}/reports`);
     expect(await text('main')).toContain('No stored reports yet');
   });

@@ -7,6 +7,7 @@ import { parseJobSpec, type JobSpec } from '../../jobs/job-spec.js';
 import { parseDeadline } from '../../jobs/parse-deadline.js';
 import { NO_CALIBRATION } from '../../pricing/calibration.js';
 import { loadCalibration } from '../../pricing/calibration-store.js';
+import { LearnedRatingStore } from '../../router/learned-rating-store.js';
 import { loadCatalog } from '../../pricing/load-catalog.js';
 import { formatDollars } from '../../pricing/money.js';
 import { KINDS, TIERS } from '../../pricing/types.js';
@@ -234,6 +235,8 @@ async function printForecast(ctx: CliContext, items: Item[], problems: Problem[]
   const catalog = loadCatalog(ctx.config);
   const calibration = await loadCalibration(db, { refreshMs: 0 }).catch(() => NO_CALIBRATION);
   const providers = createProviders(ctx.config, { logger: { info: () => {} } });
+  // The learned ratings in force now, as a worker would route with them.
+  const learned = await new LearnedRatingStore(pool).load().catch(() => undefined);
   // What `enqueue` would skip as already done costs nothing: leave it out of the forecast.
   const done = options.force ? new Set<string>() : await jobsWithResults(pool, items.map((item) => jobIdFor(item.spec)));
   const skippedDone = items.filter((item) => done.has(jobIdFor(item.spec)));
@@ -243,7 +246,10 @@ async function printForecast(ctx: CliContext, items: Item[], problems: Problem[]
   for (const item of items) {
     if (done.has(jobIdFor(item.spec))) continue;
     const now = Date.now();
-    const f = forecastJob(item.spec, catalog, calibration, (p) => providers.unavailableReason(p), { batchEligible: (spec, m) => isBatchEligible(spec, m, now) });
+    const f = forecastJob(item.spec, catalog, calibration, (p) => providers.unavailableReason(p), {
+      batchEligible: (spec, m) => isBatchEligible(spec, m, now),
+      ...(learned ? { learnedRatings: learned } : {}),
+    });
     if (f.noModel) {
       problems.push({ source: item.source, error: f.noModel });
       continue;

@@ -2,6 +2,7 @@ import { Option, type Command } from 'commander';
 import { parseJobSpec } from '../../jobs/job-spec.js';
 import { NO_CALIBRATION } from '../../pricing/calibration.js';
 import { loadCalibration } from '../../pricing/calibration-store.js';
+import { LearnedRatingStore } from '../../router/learned-rating-store.js';
 import { loadCatalog } from '../../pricing/load-catalog.js';
 import { formatDollars } from '../../pricing/money.js';
 import { TIERS } from '../../pricing/types.js';
@@ -43,6 +44,10 @@ export function registerEstimate(program: Command): void {
           .db()
           .then(({ db }) => loadCalibration(db, { refreshMs: 0 }))
           .catch(() => NO_CALIBRATION);
+        const learned = await ctx
+          .db()
+          .then(({ pool }) => new LearnedRatingStore(pool).load())
+          .catch(() => undefined);
         const providers = createProviders(ctx.config, { logger: { info: () => {} } });
         const documents = await readDocuments(files);
         const estimates = [];
@@ -54,9 +59,12 @@ export function registerEstimate(program: Command): void {
           }
           const spec = parseJobSpec({ kind: options.kind, tier: options.tier, private: options.private ?? false, payload: { text: document.text, ...(maxWords ? { maxWords } : {}) }, ...(options.deadline ? { deadline: options.deadline } : {}) });
           const now = Date.now();
-          const f = forecast(spec, catalog, calibration, (p) => providers.unavailableReason(p), undefined, (m) => isBatchEligible(spec, m, now));
+          const f = forecast(spec, catalog, calibration, (p) => providers.unavailableReason(p), undefined, learned, (m) => isBatchEligible(spec, m, now));
           // What the worker will actually run: a long document in chunks and reduce calls.
-          const job = forecastJob(spec, catalog, calibration, (p) => providers.unavailableReason(p), { batchEligible: (s, m) => isBatchEligible(s, m, now) });
+          const job = forecastJob(spec, catalog, calibration, (p) => providers.unavailableReason(p), {
+            batchEligible: (s, m) => isBatchEligible(s, m, now),
+            ...(learned ? { learnedRatings: learned } : {}),
+          });
           if (job.noModel) process.exitCode = 1;
           estimates.push({
             source: document.source,

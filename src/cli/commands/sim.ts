@@ -4,6 +4,8 @@ import { InputError } from '../../errors.js';
 import { loadCatalog } from '../../pricing/load-catalog.js';
 import { simOptionsFromCatalog } from '../../providers/sim/sim-options-from-catalog.js';
 import { loadSimConfigFile } from '../../providers/sim/load-sim-config-file.js';
+import { QUALITY_PROFILES, qualityProfile } from '../../providers/sim/quality-profiles.js';
+import { applySimConfigPatch, defaultSimConfig } from '../../providers/sim/sim-config.js';
 import { startSimulator, type RunningSimulator } from '../../providers/sim/simulator.js';
 import { bold, dim } from '../output.js';
 
@@ -11,6 +13,7 @@ interface SimOptions {
   port: string;
   host: string;
   config?: string;
+  quality?: string;
 }
 
 function parsePort(value: string): number {
@@ -26,9 +29,20 @@ export function registerSim(program: Command): void {
     .option('--port <port>', 'port to listen on (0 picks a free one)', '8787')
     .option('--host <address>', 'address to listen on', '127.0.0.1')
     .option('--config <file>', 'JSON file of knobs per model: latency, rate limits, error rates… (see README, "Provider simulator")')
+    .option('--quality <profile>', `answer quality per model: ${Object.keys(QUALITY_PROFILES).join(', ')} (small models err more often; the config file's knobs win)`)
     .action(async (options: SimOptions) => {
       const port = parsePort(options.port);
-      const config = options.config ? await loadSimConfigFile(options.config) : undefined;
+      let config = options.config ? await loadSimConfigFile(options.config) : undefined;
+      if (options.quality !== undefined) {
+        let models;
+        try {
+          models = qualityProfile(options.quality);
+        } catch (error) {
+          throw new InputError(`--quality: ${(error as Error).message}`, 'e.g. --quality realistic');
+        }
+        const withProfile = applySimConfigPatch(defaultSimConfig(), { models });
+        config = config ? applySimConfigPatch(withProfile, config) : withProfile;
+      }
       let sim: RunningSimulator;
       try {
         sim = await startSimulator({ port, host: options.host, ...simOptionsFromCatalog(loadCatalog(getConfig())), ...(config ? { config } : {}) });

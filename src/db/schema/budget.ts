@@ -102,6 +102,8 @@ export const ledger = pgTable(
      * `frugal.worker_id` setting; null for rows of other processes. The job fence names it.
      */
     workerId: text('worker_id').default(sql`nullif(current_setting('frugal.worker_id', true), '')`),
+    /** `job`, or `eval`/`judge` for eval calls (never charged to `kind:` budgets, left out of job figures). */
+    purpose: text('purpose', { enum: ['job', 'eval', 'judge'] }).notNull().default('job'),
   },
   (t) => [
     index('ledger_job_idx').on(t.jobId),
@@ -111,6 +113,7 @@ export const ledger = pgTable(
     index('ledger_started_idx').on(t.startedAt),
     index('ledger_provider_batch_idx').on(t.providerBatchId).where(sql`${t.providerBatchId} is not null`),
     check('ledger_status_known', sql`${t.status} in ('reserved', 'settled', 'released', 'closed_as_spent')`),
+    check('ledger_purpose_known', sql`${t.purpose} in ('job', 'eval', 'judge')`),
   ],
 );
 

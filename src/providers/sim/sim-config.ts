@@ -41,6 +41,15 @@ export interface SimModelKnobs {
    * model is reported as cached input (in 128-token steps). Default false.
    */
   promptCache: boolean;
+  /**
+   * Share of classification answers (a schema whose only property is an enum) given another of
+   * the offered labels. Decided per prompt and seed, not per request. Default 0.
+   */
+  wrongLabelRate: number;
+  /** Share of other structured answers with one required field wrong (per prompt and seed). Default 0. */
+  wrongFieldRate: number;
+  /** Share of free-text answers that are a weak, generic summary instead of one from the source (per prompt and seed). Default 0. */
+  weakSummaryRate: number;
 }
 
 export interface SimConfig {
@@ -63,7 +72,7 @@ export interface SimBatchKnobs {
   /** Share of lines answered with `lineErrorStatus` instead of an answer. Default 0. */
   lineErrorRate: number;
   /** HTTP status of an errored line: 500 (server error) or 400 (bad request). Default 500. */
-  lineErrorStatus: number;
+  lineErrorStatus: 400 | 500;
   /** Share of lines not run before the window ended: the batch ends `expired`, those lines in the error file. Default 0. */
   expiredLineRate: number;
   /** Every new batch fails validation (as one over the model's enqueued-token limit does): nothing billed. Default false. */
@@ -87,6 +96,9 @@ export const DEFAULT_KNOBS: Omit<SimModelKnobs, 'contextWindow'> = {
   refusalRate: 0,
   defaultMaxOutputTokens: 8192,
   promptCache: false,
+  wrongLabelRate: 0,
+  wrongFieldRate: 0,
+  weakSummaryRate: 0,
 };
 
 export function defaultSimConfig(): SimConfig {
@@ -110,6 +122,9 @@ const knobsSchema = z
     contextWindow: count.nullable(),
     defaultMaxOutputTokens: count,
     promptCache: z.boolean(),
+    wrongLabelRate: rate,
+    wrongFieldRate: rate,
+    weakSummaryRate: rate,
   })
   .partial()
   .strict();

@@ -4,6 +4,7 @@ import { createTokenCounter } from './create-token-counter.js';
 import { createPrng, hashString } from './create-prng.js';
 import type { ContextWindowFor } from './default-context-window-for.js';
 import type { SimTokenizer, TokenizerFor } from './default-tokenizer-for.js';
+import { WEAK_SUMMARY, isJudgeSchema, judgeVerdict, labelEnum, qualityDraw, withWrongField, withWrongLabel } from './degrade-answer.js';
 import { generateObject } from './generate-object.js';
 import type { SimAnswer, SimError, SimLimits, SimProtocol, SimReply, SimUsage } from './protocols/sim-protocol.js';
 import { applySimConfigPatch, defaultSimConfig, parseSimConfigPatch, resolveKnobs, type SimConfig, type SimModelKnobs } from './sim-config.js';
@@ -253,18 +254,32 @@ export class SimEngine {
 
   /** The answer's content: an extractive summary, or an object following the request's schema. */
   private reply(request: SimRequest, state: ModelState, messageTokens: number[], malformed: boolean, maxTokens: number): Pick<SimReply, 'text' | 'object' | 'finish'> & { tokens: number } {
-    const { tokenizer, count } = state;
+    const { tokenizer, knobs, count } = state;
     const budget = Math.floor(maxTokens / tokenizer.ratio);
     const truncate = (text: string, tokens: number): string => decodeTokens(encodeTokens(text, tokenizer.encoding).slice(0, Math.max(0, tokens)), tokenizer.encoding);
     let index = request.messages.length - 1;
     while (index > 0 && request.messages[index]!.role !== 'user') index--;
     const source = request.messages[index]?.text ?? '';
 
+    // Quality knobs: decided by the prompt, the model and the seed, never by the request's order.
+    const draw = (facet: string) => qualityDraw(this.configValue.seed, request.model, facet, source);
     if (!request.schema) {
+      if (knobs.weakSummaryRate > 0 && draw('summary') < knobs.weakSummaryRate) {
+        const text = truncate(WEAK_SUMMARY, budget);
+        return { text, finish: 'stop', tokens: count(text) };
+      }
       const summary = summarizeText(source, { maxTokens: budget, count, truncate, textTokens: messageTokens[index] ?? 0 });
       return { text: summary.text, finish: summary.truncated ? 'length' : 'stop', tokens: summary.tokens };
     }
-    const object = generateObject(request.schema, source);
+    let object = generateObject(request.schema, source);
+    const labels = labelEnum(request.schema);
+    if (isJudgeSchema(request.schema)) object = { verdict: judgeVerdict(source) };
+    else if (labels) {
+      if (knobs.wrongLabelRate > 0 && draw('label') < knobs.wrongLabelRate) object = withWrongLabel(object, labels);
+    } else if (knobs.wrongFieldRate > 0) {
+      const fieldDraw = draw('field');
+      if (fieldDraw < knobs.wrongFieldRate) object = withWrongField(object, request.schema, fieldDraw / knobs.wrongFieldRate);
+    }
     const json = JSON.stringify(object);
     const tokens = count(json);
     if (tokens > budget) {
