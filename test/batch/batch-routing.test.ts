@@ -162,5 +162,32 @@ describe('batch routing on the OpenAI and Groq batch APIs', () => {
     ]);
     const { rows } = await env.pool.query<{ vendor_status: string; state: string }>('select vendor_status, state from provider_batches where id = $1', [id]);
     expect(rows[0]).toEqual({ vendor_status: 'cancelled', state: 'collected' });
+    // The attempt goes on across the batch wait (job data): the sync fallback is the attempt's next call.
+    const { rows: seqs } = await env.pool.query<{ mode: string; attempt: number; seq: number }>('select mode, attempt, seq from ledger where job_id = $1 order by started_at', [jobIdFor(spec)]);
+    expect(seqs).toEqual([
+      { mode: 'batch', attempt: 0, seq: 0 },
+      { mode: 'sync', attempt: 0, seq: 1 },
+    ]);
+  });
+
+  it("builds a structured job's batch line with the synchronous request builder, in the model's structured-output mode", async () => {
+    const spec = parseJobSpec({ kind: 'classify', tier: 'basic', payload: { text: doc(50), labels: ['logistics', 'finance', 'legal'] }, budgets: ['team'], deadline: '24h' });
+    await pipeline.producer.producer.enqueue([spec]);
+    await pipeline.worker!.untilEmpty({ batches: 'collect' });
+    const { rows } = await env.pool.query<{ model: string; body: { response_format?: { type: string }; messages: Array<{ role: string; content: string }> } }>(
+      'select model, body from provider_batch_calls where job_id = $1',
+      [jobIdFor(spec)],
+    );
+    expect(rows).toHaveLength(1);
+    const model = pipeline.catalog.require(rows[0]!.model);
+    const mode = model.structuredOutput ?? 'json_schema_strict';
+    if (mode === 'none') expect(rows[0]!.body.response_format).toBeUndefined();
+    else expect(rows[0]!.body.response_format?.type).toBe(mode === 'json_object' ? 'json_object' : 'json_schema');
+    // In JSON mode (and without one) the schema goes into the system prompt, as for a synchronous call.
+    if (mode === 'json_object' || mode === 'none') expect(rows[0]!.body.messages[0]!.content).toMatch(/JSON/);
+    const { rows: results } = await env.pool.query<{ output_json: { label?: string } | null }>('select output_json from results where job_id = $1', [jobIdFor(spec)]);
+    expect(['logistics', 'finance', 'legal']).toContain(results[0]?.output_json?.label);
+    const calls = await callsOf([jobIdFor(spec)]);
+    expect(calls.map((c) => [c.mode, c.status])).toEqual([['batch', 'settled']]);
   });
 });
