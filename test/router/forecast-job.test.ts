@@ -65,7 +65,7 @@ describe('the forecast of a job', () => {
     // A tier the local model is not rated for is refused too, even with the local model configured.
     const premium = parseJobSpec({ kind: 'summarize', tier: 'premium', private: true, payload: { text: 'Salary review for J. Doe.' } });
     const withLocal = loadCatalog({ catalogPath: undefined, localUrl: 'http://127.0.0.1:11434/v1', localModel: 'llama3.1:8b' });
-    expect(whyNoModel(premium, withLocal, () => undefined)).toMatch(/local-llama: rated \w+ for summarize, below the premium tier/);
+    expect(whyNoModel(premium, withLocal, () => undefined)).toMatch(/local-llama: it is rated \w+ for summarize, below the premium tier/);
     expect(whyNoModel(parseJobSpec({ kind: 'summarize', tier: 'basic', payload: { text: 'x' } }), catalog, hostedOnly)).toBeUndefined();
   });
 });
