@@ -1,4 +1,4 @@
-import pg from 'pg';
+import { onNotification } from '../db/on-notification.js';
 import { BUDGET_CHANGED_CHANNEL } from './budget-store.js';
 
 export interface OnBudgetChangedOptions {
@@ -21,56 +21,8 @@ export async function onBudgetChanged(
   callback: (budgetName: string) => void,
   options: OnBudgetChangedOptions = {},
 ): Promise<() => Promise<void>> {
-  const reconnectDelayMs = options.reconnectDelayMs ?? 1_000;
-  let stopped = false;
-  let client: pg.Client | undefined;
-  let retry: NodeJS.Timeout | undefined;
-
-  const notify = (name: string) => {
-    try {
-      callback(name);
-    } catch {
-      // A failing callback must not end the listener.
-    }
-  };
-
-  const connect = async (): Promise<void> => {
-    const next = new pg.Client({ connectionString: databaseUrl, application_name: 'frugal-budget-listener' });
-    next.on('notification', (message) => {
-      if (message.channel === BUDGET_CHANGED_CHANNEL) notify(message.payload ?? ANY_BUDGET);
-    });
-    const lost = () => {
-      next.removeAllListeners('end');
-      void next.end().catch(() => {});
-      if (stopped || client !== next) return;
-      client = undefined;
-      scheduleReconnect();
-    };
-    next.on('error', lost);
-    next.on('end', lost);
-    await next.connect();
-    await next.query(`listen ${BUDGET_CHANGED_CHANNEL}`);
-    client = next;
-  };
-
-  const scheduleReconnect = () => {
-    retry = setTimeout(() => {
-      retry = undefined;
-      connect().then(
-        () => notify(ANY_BUDGET),
-        () => {
-          if (!stopped) scheduleReconnect();
-        },
-      );
-    }, reconnectDelayMs);
-  };
-
-  await connect();
-  return async () => {
-    stopped = true;
-    if (retry) clearTimeout(retry);
-    const current = client;
-    client = undefined;
-    await current?.end().catch(() => {});
-  };
+  return onNotification(databaseUrl, BUDGET_CHANGED_CHANNEL, (payload) => callback(payload ?? ANY_BUDGET), {
+    applicationName: 'frugal-budget-listener',
+    ...(options.reconnectDelayMs === undefined ? {} : { reconnectDelayMs: options.reconnectDelayMs }),
+  });
 }

@@ -10,8 +10,7 @@ export interface OnNotificationOptions {
 /**
  * Calls `callback(payload)` for every NOTIFY on `channel`, on one dedicated connection that
  * reconnects when lost and then calls `callback(undefined)`: notifications may have been missed.
- * Resolves once listening; call the returned function to stop. (The same pattern as
- * onBudgetChanged, for any channel.)
+ * Resolves once listening; call the returned function to stop.
  */
 export async function onNotification(
   databaseUrl: string,

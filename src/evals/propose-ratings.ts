@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import type { Catalog } from '../pricing/catalog.js';
+import { reasoningKey } from './reasoning-key.js';
 import { KINDS, type Kind } from '../pricing/types.js';
 import type { LearnedRatingStore } from '../router/learned-rating-store.js';
 import { ratingInForce, type LearnedRatingsInForce } from '../router/route.js';
@@ -25,17 +26,22 @@ export interface ProposeOptions {
  * days per model by default), each against the reference of the kind's latest eval.
  */
 export async function proposeRatings(pool: pg.Pool, catalog: Catalog, inForce: LearnedRatingsInForce, options: ProposeOptions = {}): Promise<LearnedRating[]> {
-  const { rows } = await pool.query<{ kind: string; model: string; items: number; agreements: number; reference: string }>(
+  const { rows: all } = await pool.query<{ kind: string; model: string; reasoning: string; items: number; agreements: number; reference: string }>(
     `with ranked as (
-       select kind, model, agree, reference, created_at, row_number() over (partition by kind, model order by created_at desc, id desc) as n
+       select kind, model, reasoning, agree, reference, created_at, row_number() over (partition by kind, model, reasoning order by created_at desc, id desc) as n
        from eval_items
        where created_at >= now() - $1::int * interval '1 day' and ($3::text is null or kind = $3)
      )
-     select kind, model, count(*)::int as items, count(*) filter (where agree)::int as agreements,
+     select kind, model, reasoning, count(*)::int as items, count(*) filter (where agree)::int as agreements,
        (array_agg(reference order by created_at desc))[1] as reference
-     from ranked where n <= $2 group by kind, model`,
+     from ranked where n <= $2 group by kind, model, reasoning`,
     [options.window?.days ?? 30, options.window?.items ?? 400, options.kind ?? null],
   );
+  // Evidence per (model, kind, reasoning setting): only items gathered under the setting in force count.
+  const rows = all.filter((r) => {
+    const model = catalog.get(r.model);
+    return model !== undefined && r.reasoning === reasoningKey(model, r.kind as Kind);
+  });
   const out: LearnedRating[] = [];
   for (const kind of KINDS) {
     const evidence = rows.filter((r) => r.kind === kind);

@@ -2,6 +2,7 @@ import type pg from 'pg';
 import type { Calibration } from '../pricing/calibration.js';
 import type { Catalog } from '../pricing/catalog.js';
 import type { CatalogModel } from '../pricing/catalog-model.js';
+import { reasoningKey } from './reasoning-key.js';
 import { estimate } from '../pricing/estimate.js';
 import type { Kind } from '../pricing/types.js';
 import type { ProviderRegistry } from '../providers/create-providers.js';
@@ -214,9 +215,9 @@ export async function runEval(deps: EvalDeps, options: EvalOptions): Promise<Eva
       if (score.flip) row.flips++;
       if (score.fieldAgreement !== undefined) fieldSums.set(candidate.id, (fieldSums.get(candidate.id) ?? 0) + score.fieldAgreement);
       await pool.query(
-        `insert into eval_items (run_id, job_id, kind, model, reference, judge, agree, flip, field_agreement, reason, answer, cost_micros)
-         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) on conflict do nothing`,
-        [runId, job.jobId, kind, candidate.id, models.reference.id, row.judge, score.agree, score.flip ?? false, score.fieldAgreement ?? null, score.reason, answer?.text.slice(0, 4000) ?? null, answer?.costMicros ?? 0],
+        `insert into eval_items (run_id, job_id, kind, model, reference, judge, agree, flip, field_agreement, reason, answer, cost_micros, reasoning)
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) on conflict do nothing`,
+        [runId, job.jobId, kind, candidate.id, models.reference.id, row.judge, score.agree, score.flip ?? false, score.fieldAgreement ?? null, score.reason, answer?.text.slice(0, 4000) ?? null, answer?.costMicros ?? 0, reasoningKey(candidate, kind)],
       );
     }
   }
