@@ -19,7 +19,9 @@ import { JOB_STATUSES, renderJobPage, renderJobsPage } from './pages/render-jobs
 import { renderLayout, renderProblem, type PageContext } from './pages/render-layout.js';
 import { renderLoginPage } from './pages/render-login-page.js';
 import { renderOverviewPage } from './pages/render-overview-page.js';
-import { renderPendingPage } from './pages/render-pending-page.js';
+import { renderBatchesPage } from './pages/render-batches-page.js';
+import { listProviderBatches } from '../batch/list-provider-batches.js';
+import { loadCatalog } from '../pricing/load-catalog.js';
 import { renderRatingsPage } from './pages/render-ratings-page.js';
 import { collectRatings } from '../cli/commands/ratings.js';
 import { renderReportPage, renderReportsPage } from './pages/render-reports-page.js';
@@ -176,7 +178,7 @@ export async function createDashboardApp(data: DashboardData, access: DashboardA
     return afterAction(c, '/', { id: alert.id, acknowledgedAt: alert.acknowledgedAt });
   });
 
-  app.get('/batches', (c) => page(c, 'Batches', 'Batches', renderPendingPage()));
+  app.get('/batches', async (c) => page(c, 'Batches', 'Batches', renderBatchesPage(c.get('page'), await listProviderBatches(await data.pool(), loadCatalog(data.ctx.config)))));
   app.get('/ratings', async (c) => page(c, 'Ratings', 'Ratings', renderRatingsPage(await collectRatings(data.ctx))));
   app.get('/reports', async (c) => page(c, 'Reports', 'Reports', renderReportsPage(c.get('page'), await data.reports())));
   app.get('/reports/:id{[0-9]+}', async (c) => {

@@ -35,7 +35,8 @@ export interface Overview {
   alertMarks: Map<string, number[]>;
   waitingForBudget: Array<{ budget: string; jobs: number; until: Date | null }>;
   queue: { paused: boolean; counts: Record<string, number>; workers: number };
-  inFlight: { calls: number; reservedMicros: number };
+  /** Calls reserved and not settled; `batch`: the part of them in vendor batches. */
+  inFlight: { calls: number; reservedMicros: number; batch: { calls: number; reservedMicros: number } };
   providers: ProviderView[];
   unacknowledged: BudgetAlert[];
 }
@@ -183,7 +184,11 @@ export class DashboardData {
       intake.getJobCounts(...QUEUE_STATES),
       intake.isPaused(),
       intake.getWorkersCount(),
-      pool.query<{ calls: number; reserved: string }>(`select count(*)::int as calls, coalesce(sum(reserved_micros), 0) as reserved from ledger where status = 'reserved'`),
+      pool.query<{ calls: number; reserved: string; batch_calls: number; batch_reserved: string }>(
+        `select count(*)::int as calls, coalesce(sum(reserved_micros), 0) as reserved,
+           (count(*) filter (where mode = 'batch'))::int as batch_calls, coalesce(sum(reserved_micros) filter (where mode = 'batch'), 0) as batch_reserved
+         from ledger where status = 'reserved'`,
+      ),
       pool.query<{ name: string; thresholds: number[] }>(
         `select b.name, array_agg(a.threshold order by a.threshold) as thresholds
          from budget_alerts a join budgets b on b.id = a.budget_id
@@ -196,7 +201,11 @@ export class DashboardData {
       alertMarks: new Map(marks.rows.map((r) => [r.name, r.thresholds])),
       waitingForBudget,
       queue: { paused, counts, workers },
-      inFlight: { calls: inFlight.rows[0]?.calls ?? 0, reservedMicros: Number(inFlight.rows[0]?.reserved ?? 0) },
+      inFlight: {
+        calls: inFlight.rows[0]?.calls ?? 0,
+        reservedMicros: Number(inFlight.rows[0]?.reserved ?? 0),
+        batch: { calls: inFlight.rows[0]?.batch_calls ?? 0, reservedMicros: Number(inFlight.rows[0]?.batch_reserved ?? 0) },
+      },
       providers,
       unacknowledged,
     };

@@ -47,10 +47,10 @@ ${job.error ? html`<tr><th>Why</th><td class="bad">${job.error}</td></tr>` : ''}
 ${
   job.route === null
     ? html`<p class="muted">Not routed yet.</p>`
-    : html`<p>Chosen: <strong>${job.route.modelId ?? 'none'}</strong>${job.route.blockedByBudget ? html` <span class="warn">(every qualified model blocked by budget)</span>` : ''} · mode: sync</p>
+    : html`<p>Chosen: <strong>${job.route.modelId ?? 'none'}</strong>${job.route.blockedByBudget ? html` <span class="warn">(every qualified model blocked by budget)</span>` : ''} · mode: ${job.route.mode ?? 'sync'}</p>
 <table id="route"><tr><th>Candidate</th><th>Provider</th><th>Mode</th><th class="num">Expected</th><th class="num">Maximum</th><th>Why it lost</th></tr>
 ${job.route.candidates.map(
-  (c) => html`<tr data-model="${c.modelId}"><td>${c.modelId}</td><td>${c.provider}</td><td>sync</td><td class="num">${c.floorOnly ? '≥ ' : ''}${dollars(c.expectedCostMicros)}</td><td class="num">${c.floorOnly ? '-' : dollars(c.maxCostMicros)}</td><td>${c.lost ?? html`<span class="ok">chosen</span>`}</td></tr>`,
+  (c) => html`<tr data-model="${c.modelId}"><td>${c.modelId}</td><td>${c.provider}</td><td>${c.mode ?? 'sync'}</td><td class="num">${c.floorOnly ? '≥ ' : ''}${dollars(c.expectedCostMicros)}</td><td class="num">${c.floorOnly ? '-' : dollars(c.maxCostMicros)}</td><td>${c.lost ?? html`<span class="ok">chosen</span>`}</td></tr>`,
 )}</table>`
 }
 

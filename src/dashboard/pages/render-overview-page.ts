@@ -32,6 +32,7 @@ ${o.budgets.map((b) => {
 <div class="cards">
   <div class="card"><div class="muted">queue ${o.queue.paused ? html`<span class="warn">paused</span>` : ''}</div><div class="figure" data-field="queue-waiting">${count((c.waiting ?? 0) + (c.prioritized ?? 0))}</div>waiting · ${count(c.active ?? 0)} active · ${count(c.delayed ?? 0)} delayed · ${count(c.failed ?? 0)} failed · ${count(o.queue.workers)} worker(s)</div>
   <div class="card"><div class="muted">calls in flight</div><div class="figure">${count(o.inFlight.calls)}</div>holding ${dollars(o.inFlight.reservedMicros)}</div>
+  <div class="card"><div class="muted">in vendor batches</div><div class="figure" data-field="batch-calls">${count(o.inFlight.batch.calls)}</div>holding <span data-field="batch-reserved">${dollars(o.inFlight.batch.reservedMicros)}</span> (<a href="/batches">batches</a>)</div>
   <div class="card"><div class="muted">waiting for budget</div><div class="figure" data-field="waiting-budget">${count(waitingJobs)}</div>job(s)</div>
   <div class="card"><div class="muted">in open vendor batches</div><div class="figure">-</div><span class="muted">batch mode has not landed yet</span></div>
   <div class="card"><div class="muted">unacknowledged alerts</div><div class="figure" data-field="unacked">${count(o.unacknowledged.length)}</div></div>
