@@ -1,17 +1,14 @@
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BudgetStore } from '../../src/budget/budget-store.js';
+import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { FrugalWorker } from '../../src/workers/frugal-worker.js';
 import { parseJobSpec } from '../../src/jobs/job-spec.js';
-import type { RunningSimulator } from '../../src/providers/sim/simulator.js';
 import { createIntakeQueue } from '../../src/queue/queues.js';
-import { spawnWorker, type WorkerProcess } from '../../bench/support/spawn-worker.js';
 import { useTestEnv, waitFor } from '../support/env.js';
-import { enqueueJobs, startTestSimulator } from './support/fault-setup.js';
+import { enqueueJobs } from './support/fault-setup.js';
 import { expectOneJobPaidOnce } from './support/one-job-once.js';
-import { TcpProxy } from './support/tcp-proxy.js';
+import { usePartitionedWorkers } from './support/partitioned-workers.js';
 
 const env = useTestEnv();
 const CALL_MS = 3_000;
@@ -20,45 +17,22 @@ const CALL_MS = 3_000;
  * lock plus a stalled check: the job stays with its worker only because the lock is renewed.
  */
 const HOLD_MS = 7_000;
-let sim: RunningSimulator;
-const proxies: TcpProxy[] = [];
-const workers: WorkerProcess[] = [];
-
-beforeAll(async () => {
-  sim = await startTestSimulator({ models: { '*': { latencyMs: CALL_MS } } });
-  const pg = new URL(env.databaseUrl);
-  for (let i = 0; i < 2; i++) proxies.push(await TcpProxy.start({ host: pg.hostname, port: Number(pg.port || 5432) }));
-  await new BudgetStore(env.pool).set({ name: 'team', limitMicros: 50_000_000, period: 'month' });
-});
-
-afterAll(async () => {
-  for (const worker of workers) await worker.kill('SIGKILL');
-  for (const proxy of proxies) await proxy.close();
-  await sim?.close();
-});
+const partition = usePartitionedWorkers(env, { service: 'postgres', callMs: CALL_MS });
+const { proxies, workers } = partition;
 
 describe('a worker cut from Postgres after the provider answered', () => {
   it('keeps the result and settlement pending until Postgres returns, settles the call once and never calls again', { timeout: 120_000 }, async () => {
-    const base = { REDIS_URL: env.redisUrl, FRUGAL_PREFIX: env.prefix, FRUGAL_SIM_URL: sim.url, LOG_LEVEL: process.env.FRUGAL_BENCH_DEBUG ? 'info' : 'silent' };
     // Short locks: were the cut-off worker's lock not renewed, the other worker would take the job.
     // (Not shorter: a fresh worker's first job blocks its event loop while the tokenizer loads.)
     const options = { concurrency: 4, lockDurationMs: 5_000, stalledIntervalMs: 1_000, staleReservationMs: 60_000, shutdownTimeoutMs: 10_000 };
     // Two workers, each connected to Postgres through its own proxy; whichever takes the job is cut.
-    for (const proxy of proxies) workers.push(await spawnWorker({ ...base, DATABASE_URL: proxy.route(env.databaseUrl) }, options));
-    const [jobId] = await enqueueJobs({ ...base, DATABASE_URL: env.databaseUrl }, [
+    await partition.startWorkers(options);
+    const jobId = await partition.enqueue(
       parseJobSpec({ kind: 'summarize', tier: 'basic', payload: { text: 'Sales rose by four percent. Costs fell. The team hired two people and opened an office.' }, budgets: ['team'] }),
-    ]);
-    const reserved = await waitFor(
-      async () => (await env.pool.query<{ worker_id: string }>(`select worker_id from ledger where job_id = $1 and status = 'reserved'`, [jobId])).rows[0],
-      { what: 'the call reserved' },
     );
-    await waitFor(() => sim.stats().requests === 1, { what: 'the call out at the provider' });
-    const cutIndex = workers.findIndex((w) => reserved.worker_id.split('/')[1] === String(w.pid));
-    expect(cutIndex).toBeGreaterThanOrEqual(0);
-    const proxy = proxies[cutIndex]!;
-    proxy.cut();
+    const proxy = await partition.cutTheCaller(jobId);
 
-    await waitFor(() => sim.stats().byStatus['200'] === 1, { what: 'the provider answered', timeoutMs: CALL_MS + 5_000 });
+    await waitFor(() => partition.sim.stats().byStatus['200'] === 1, { what: 'the provider answered', timeoutMs: CALL_MS + 5_000 });
     const answeredAt = Date.now();
     const queue = createIntakeQueue(env.redis, env.prefix);
     // While Postgres is unreachable the answer waits in the worker: the job stays active (its
@@ -70,7 +44,7 @@ describe('a worker cut from Postgres after the provider answered', () => {
     const open = await env.pool.query<{ status: string }>('select status from ledger where job_id = $1', [jobId]);
     expect(open.rows).toEqual([{ status: 'reserved' }]);
     expect((await env.pool.query('select 1 from results where job_id = $1', [jobId])).rowCount).toBe(0);
-    expect(sim.stats().requests).toBe(1);
+    expect(partition.sim.stats().requests).toBe(1);
     proxy.restore();
 
     await waitFor(async () => (await queue.getJobState(jobId!)) === 'completed', { what: 'the job completed', timeoutMs: 20_000 });
@@ -79,7 +53,7 @@ describe('a worker cut from Postgres after the provider answered', () => {
     for (const worker of workers) await worker.close(30_000);
     for (const worker of workers) expect(await worker.exited).toBe(0);
 
-    await expectOneJobPaidOnce({ pool: env.pool, redis: env.redis, prefix: env.prefix, jobId: jobId!, sim: sim.stats() });
+    await expectOneJobPaidOnce({ pool: env.pool, redis: env.redis, prefix: env.prefix, jobId: jobId!, sim: partition.sim.stats() });
   });
 });
 
@@ -90,9 +64,9 @@ describe('a worker stopped while Postgres is unreachable and a settlement is pen
     proxy.restore();
     const lines: Array<Record<string, unknown>> = [];
     const logger = pino({ level: 'info' }, new Writable({ write: (chunk: Buffer, _e, done) => (lines.push(JSON.parse(chunk.toString()) as Record<string, unknown>), done()) }));
-    const config = loadConfig({ DATABASE_URL: proxy.route(env.databaseUrl), REDIS_URL: env.redisUrl, FRUGAL_PREFIX: prefix, FRUGAL_SIM_URL: sim.url, LOG_LEVEL: 'silent' });
+    const config = loadConfig({ DATABASE_URL: proxy.route(env.databaseUrl), REDIS_URL: env.redisUrl, FRUGAL_PREFIX: prefix, FRUGAL_SIM_URL: partition.sim.url, LOG_LEVEL: 'silent' });
     const worker = await FrugalWorker.start(config, { logger, concurrency: 1, shutdownTimeoutMs: 1_500, staleReservationMs: 60_000 });
-    const before = sim.stats().byStatus['200'] ?? 0;
+    const before = partition.sim.stats().byStatus['200'] ?? 0;
     const [jobId] = await enqueueJobs({ DATABASE_URL: env.databaseUrl, REDIS_URL: env.redisUrl, FRUGAL_PREFIX: prefix, LOG_LEVEL: 'silent' }, [
       parseJobSpec({ kind: 'summarize', tier: 'basic', payload: { text: 'The shop opened late. Customers waited outside in the rain for an hour.' }, budgets: ['team'] }),
     ]);
@@ -102,7 +76,7 @@ describe('a worker stopped while Postgres is unreachable and a settlement is pen
     );
     proxy.cut();
     await waitFor(() => lines.some((l) => l.msg === 'Postgres unreachable after the provider answered: keeping the settlement pending'), { what: 'the settlement pending', timeoutMs: CALL_MS + 5_000 });
-    expect(sim.stats().byStatus['200']).toBe(before + 1);
+    expect(partition.sim.stats().byStatus['200']).toBe(before + 1);
 
     const started = Date.now();
     await worker.close();

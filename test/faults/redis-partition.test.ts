@@ -1,52 +1,25 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BudgetStore } from '../../src/budget/budget-store.js';
+import { describe, expect, it } from 'vitest';
 import { parseJobSpec } from '../../src/jobs/job-spec.js';
-import type { RunningSimulator } from '../../src/providers/sim/simulator.js';
 import { createIntakeQueue } from '../../src/queue/queues.js';
-import { spawnWorker, type WorkerProcess } from '../../bench/support/spawn-worker.js';
 import { useTestEnv, waitFor } from '../support/env.js';
-import { enqueueJobs, startTestSimulator } from './support/fault-setup.js';
 import { expectOneJobPaidOnce } from './support/one-job-once.js';
-import { TcpProxy } from './support/tcp-proxy.js';
+import { usePartitionedWorkers } from './support/partitioned-workers.js';
 
 const env = useTestEnv();
 /** The provider answers slowly: the call is still out when the worker's job lock has long expired. */
 const CALL_MS = 10_000;
-let sim: RunningSimulator;
-const proxies: TcpProxy[] = [];
-const workers: WorkerProcess[] = [];
-
-beforeAll(async () => {
-  sim = await startTestSimulator({ models: { '*': { latencyMs: CALL_MS } } });
-  const redis = new URL(env.redisUrl);
-  for (let i = 0; i < 2; i++) proxies.push(await TcpProxy.start({ host: redis.hostname, port: Number(redis.port || 6379) }));
-  await new BudgetStore(env.pool).set({ name: 'team', limitMicros: 50_000_000, period: 'month' });
-});
-
-afterAll(async () => {
-  for (const worker of workers) await worker.kill('SIGKILL');
-  for (const proxy of proxies) await proxy.close();
-  await sim?.close();
-});
+const partition = usePartitionedWorkers(env, { service: 'redis', callMs: CALL_MS });
+const { workers } = partition;
 
 describe('a worker cut from Redis while its call is out', () => {
   it('loses the job to a second worker, which waits for the open call and completes from its result: the provider is paid once', { timeout: 120_000 }, async () => {
-    const base = { DATABASE_URL: env.databaseUrl, FRUGAL_PREFIX: env.prefix, FRUGAL_SIM_URL: sim.url, LOG_LEVEL: process.env.FRUGAL_BENCH_DEBUG ? 'info' : 'silent' };
     const options = { concurrency: 4, lockDurationMs: 3_000, stalledIntervalMs: 500, staleReservationMs: 60_000, shutdownTimeoutMs: 10_000 };
     // Two workers, each connected to Redis through its own proxy; whichever takes the job is cut.
-    for (const proxy of proxies) workers.push(await spawnWorker({ ...base, REDIS_URL: proxy.route(env.redisUrl) }, options));
-    const [jobId] = await enqueueJobs({ ...base, REDIS_URL: env.redisUrl }, [
+    await partition.startWorkers(options);
+    const jobId = await partition.enqueue(
       parseJobSpec({ kind: 'classify', tier: 'basic', payload: { text: 'I was charged twice for one order', labels: ['billing', 'bug', 'other'] }, budgets: ['team'] }),
-    ]);
-    const reserved = await waitFor(
-      async () => (await env.pool.query<{ worker_id: string }>(`select worker_id from ledger where job_id = $1 and status = 'reserved'`, [jobId])).rows[0],
-      { what: 'the call reserved' },
     );
-    await waitFor(() => sim.stats().requests === 1, { what: 'the call out at the provider' });
-    const cutIndex = workers.findIndex((w) => reserved.worker_id.split('/')[1] === String(w.pid));
-    expect(cutIndex).toBeGreaterThanOrEqual(0);
-    const proxy = proxies[cutIndex]!;
-    proxy.cut();
+    const proxy = await partition.cutTheCaller(jobId);
 
     // Past the lock (3 s) and a stalled check (0.5 s), the second worker has the job; it sees
     // the first worker's call open and waits (the job delayed, not failed, no call made).
@@ -55,7 +28,7 @@ describe('a worker cut from Redis while its call is out', () => {
       what: 'the second worker waiting on the open call',
       timeoutMs: CALL_MS,
     });
-    expect(sim.stats().requests).toBe(1);
+    expect(partition.sim.stats().requests).toBe(1);
     // The first worker's answer arrives while it is still cut from Redis: it settles and stores
     // the result (Postgres is reachable); only then is Redis restored.
     await waitFor(async () => (await env.pool.query('select 1 from results where job_id = $1', [jobId])).rowCount === 1, { what: "the cut-off worker's result", timeoutMs: CALL_MS + 5_000 });
@@ -72,6 +45,6 @@ describe('a worker cut from Redis while its call is out', () => {
     for (const worker of workers) expect(worker.child.exitCode).toBeNull();
     for (const worker of workers) await worker.close(30_000);
 
-    await expectOneJobPaidOnce({ pool: env.pool, redis: env.redis, prefix: env.prefix, jobId: jobId!, sim: sim.stats() });
+    await expectOneJobPaidOnce({ pool: env.pool, redis: env.redis, prefix: env.prefix, jobId: jobId!, sim: partition.sim.stats() });
   });
 });
