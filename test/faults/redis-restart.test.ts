@@ -71,7 +71,7 @@ describe('Redis stopped and started again between enqueueing and processing', ()
     expect(sim.stats().byStatus['200']).toBe(JOBS);
   });
 
-  it('lets a running worker ride out Redis going away mid-batch: every job completes, none is charged twice', async () => {
+  it('lets a running worker ride out Redis going away mid-batch: every job completes, none is charged twice', { timeout: 90_000 }, async () => {
     sim.configure({ models: { '*': { latencyMs: 150 } } });
     const specs = Array.from({ length: JOBS }, (_, i) =>
       parseJobSpec({ kind: 'classify', tier: 'basic', payload: { text: `Parcel ${i} arrived damaged, please advise`, labels: ['delivery', 'billing', 'other'] }, budgets: ['team'] }),

@@ -10,7 +10,7 @@ import { estimate } from '../../src/pricing/estimate.js';
 import { countTokens, decodeTokens, encodeTokens, getEncoder, MAX_RUN_CHARS, splitLongRuns, tokenizerFallbacks, type Encoding } from '../../src/pricing/tokenizer.js';
 import { jobIdFor } from '../../src/queue/job-id.js';
 import { estimateRequestFor } from '../../src/router/forecast.js';
-import { useTestEnv } from '../support/env.js';
+import { useTestEnv, waitFor } from '../support/env.js';
 import { usePipeline } from '../support/pipeline.js';
 
 const run = promisify(execFile);
@@ -117,9 +117,9 @@ describe('pathological text through the simulator and the pipeline', () => {
     const odd = parseJobSpec({ kind: 'summarize', tier: 'basic', payload: { text: 'q'.repeat(400_000), maxWords: 50 } });
     const normal = parseJobSpec({ kind: 'summarize', tier: 'basic', payload: { text: 'The depot opened on Monday. Deliveries resumed at noon.', maxWords: 20 } });
     await pipeline.producer.producer.enqueue([odd, normal]);
-    await pipeline.worker!.untilEmpty();
-    const { rows } = await env.pool.query<{ job_id: string; status: string }>('select job_id, status from jobs where job_id = any($1)', [[jobIdFor(odd), jobIdFor(normal)]]);
-    expect(rows.map((r) => r.status).sort()).toEqual(['completed', 'completed']);
+    const statuses = async () =>
+      (await env.pool.query<{ status: string }>('select status from jobs where job_id = any($1)', [[jobIdFor(odd), jobIdFor(normal)]])).rows.map((r) => r.status).sort();
+    await waitFor(async () => (await statuses()).join() === 'completed,completed', { what: 'both jobs completed', timeoutMs: 150_000 });
     const { rows: parts } = await env.pool.query('select 1 from jobs where parent_id = $1', [jobIdFor(odd)]);
     expect(parts.length).toBeGreaterThan(1);
     expect(pipeline.sim.stats().byStatus['500'] ?? 0).toBe(0);
